@@ -1,0 +1,398 @@
+/* coder.c - the public API: argument checks, coder states, buffers and batches.
+ * The formats (range_coder.c, python01.c) only see validated arguments. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* ---- results ---- */
+
+static const char *const result_names[DC_RESULT_COUNT] = {
+    "DC_OK",
+    "DC_ERR_NULL_ARGUMENT",
+    "DC_ERR_BAD_DTYPE",
+    "DC_ERR_BAD_FORMAT",
+    "DC_ERR_BAD_VOCAB",
+    "DC_ERR_BAD_SYMBOL",
+    "DC_ERR_NAN",
+    "DC_ERR_INFINITE",
+    "DC_ERR_NEGATIVE",
+    "DC_ERR_NO_MASS",
+    "DC_ERR_NOT_ENCODING",
+    "DC_ERR_NOT_DECODING",
+    "DC_ERR_OUT_OF_MEMORY",
+    "DC_ERR_CORRUPT_STREAM",
+    "DC_ERR_COUNT_OVERFLOW",
+    "DC_ERR_TOO_LARGE",
+};
+
+static const char *const result_strings[DC_RESULT_COUNT] = {
+    "success",
+    "a required pointer argument is NULL",
+    "unknown dtype",
+    "unknown stream format",
+    "vocabulary size is 0 or above 16777216",
+    "symbol is not below the vocabulary size",
+    "the distribution holds a NaN",
+    "the distribution holds an infinite value",
+    "the distribution holds a negative value",
+    "the distribution has no positive value",
+    "the coder is not encoding (it finished, or it is decoding)",
+    "the coder is not decoding (call start_decoding first)",
+    "out of memory",
+    "the input is not a stream this decoder's format and distributions can produce",
+    "python-0.1: the counts outside the largest add up to 2^32 or more "
+    "(that package would write a corrupt stream)",
+    "a size is too large",
+};
+
+const char *dc_result_name(int result)
+{
+    return result >= 0 && result < DC_RESULT_COUNT ? result_names[result] : "DC_ERR_UNKNOWN";
+}
+
+const char *dc_result_string(int result)
+{
+    return result >= 0 && result < DC_RESULT_COUNT ? result_strings[result]
+                                                   : "unknown result code";
+}
+
+const char *dc_version_string(void)
+{
+    return DC_VERSION_STRING;
+}
+
+size_t dc_dtype_size(int dtype)
+{
+    switch (dtype) {
+    case DC_DTYPE_F32: return 4;
+    case DC_DTYPE_F64: return 8;
+    case DC_DTYPE_F16:
+    case DC_DTYPE_BF16: return 2;
+    default: return 0;
+    }
+}
+
+/* ---- memory ---- */
+
+static void *std_malloc(void *opaque, size_t size)
+{
+    (void)opaque;
+    return malloc(size);
+}
+
+static void *std_realloc(void *opaque, void *ptr, size_t size)
+{
+    (void)opaque;
+    return realloc(ptr, size);
+}
+
+static void std_free(void *opaque, void *ptr)
+{
+    (void)opaque;
+    free(ptr);
+}
+
+static const dc_allocator std_allocator = {std_malloc, std_realloc, std_free, NULL};
+
+/* Grow *buf to hold at least `need` elements of `elem` bytes (doubling); on failure
+   *buf and *cap are unchanged. */
+static dc_result grow(dc_coder *c, void **buf, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return DC_OK;
+    size_t new_cap = *cap ? *cap : 64;
+    while (new_cap < need) {
+        if (new_cap > SIZE_MAX / 2)
+            return DC_ERR_TOO_LARGE;
+        new_cap *= 2;
+    }
+    if (new_cap > SIZE_MAX / elem)
+        return DC_ERR_TOO_LARGE;
+    void *p = c->alloc.realloc_fn(c->alloc.opaque, *buf, new_cap * elem);
+    if (!p)
+        return DC_ERR_OUT_OF_MEMORY;
+    *buf = p;
+    *cap = new_cap;
+    return DC_OK;
+}
+
+dc_result dc_out_reserve(dc_coder *c, size_t extra)
+{
+    if (extra > SIZE_MAX - c->out_len)
+        return DC_ERR_TOO_LARGE;
+    void *buf = c->out;
+    const dc_result r = grow(c, &buf, &c->out_cap, c->out_len + extra, 1);
+    c->out = (uint8_t *)buf;
+    return r;
+}
+
+dc_result dc_blocks_reserve(dc_coder *c, size_t count)
+{
+    void *buf = c->blocks;
+    const dc_result r = grow(c, &buf, &c->blocks_cap, count, sizeof(uint64_t));
+    c->blocks = (uint64_t *)buf;
+    return r;
+}
+
+/* ---- lifecycle ---- */
+
+static const dc_format_ops *ops_of(const dc_coder *c)
+{
+    return c->format == DC_FORMAT_PYTHON_0_1 ? &dc_py01_format_ops : &dc_default_format_ops;
+}
+
+static void begin_encoding(dc_coder *c)
+{
+    memset(&c->st, 0, sizeof c->st);
+    c->state = DC_STATE_ENCODING;
+    c->out_len = 0;
+    c->finished_len = 0;
+    ops_of(c)->begin(c);
+}
+
+dc_result dc_coder_create(int format, const dc_allocator *allocator, dc_coder **out)
+{
+    if (!out)
+        return DC_ERR_NULL_ARGUMENT;
+    if (format != DC_FORMAT_DEFAULT && format != DC_FORMAT_PYTHON_0_1)
+        return DC_ERR_BAD_FORMAT;
+    if (allocator && (!allocator->malloc_fn || !allocator->realloc_fn || !allocator->free_fn))
+        return DC_ERR_NULL_ARGUMENT;
+    const dc_allocator *a = allocator ? allocator : &std_allocator;
+    dc_coder *c = (dc_coder *)a->malloc_fn(a->opaque, sizeof *c);
+    if (!c)
+        return DC_ERR_OUT_OF_MEMORY;
+    memset(c, 0, sizeof *c);
+    c->format = format;
+    c->alloc = *a;
+    begin_encoding(c);
+    *out = c;
+    return DC_OK;
+}
+
+void dc_coder_free(dc_coder *c)
+{
+    if (!c)
+        return;
+    const dc_allocator a = c->alloc;
+    a.free_fn(a.opaque, c->out);
+    a.free_fn(a.opaque, c->in);
+    a.free_fn(a.opaque, c->blocks);
+    a.free_fn(a.opaque, c->staging);
+    a.free_fn(a.opaque, c);
+}
+
+dc_result dc_coder_reset(dc_coder *c)
+{
+    if (!c)
+        return DC_ERR_NULL_ARGUMENT;
+    begin_encoding(c);
+    return DC_OK;
+}
+
+int dc_coder_format(const dc_coder *c)
+{
+    return c ? c->format : -1;
+}
+
+dc_result dc_coder_reserve_output(dc_coder *c, size_t bytes)
+{
+    if (!c)
+        return DC_ERR_NULL_ARGUMENT;
+    void *buf = c->out;
+    const dc_result r = grow(c, &buf, &c->out_cap, bytes, 1);
+    c->out = (uint8_t *)buf;
+    return r;
+}
+
+void *dc_coder_staging_buffer(dc_coder *c, size_t bytes)
+{
+    if (!c || bytes > SIZE_MAX - 15)
+        return NULL;
+    if (bytes + 15 > c->staging_cap) {
+        /* Old contents are not kept: a plain free + malloc avoids copying them. */
+        unsigned char *p = (unsigned char *)c->alloc.malloc_fn(c->alloc.opaque, bytes + 15);
+        if (!p)
+            return NULL;
+        c->alloc.free_fn(c->alloc.opaque, c->staging);
+        c->staging = p;
+        c->staging_cap = bytes + 15;
+    }
+    return c->staging + ((16 - ((uintptr_t)c->staging & 15)) & 15);
+}
+
+/* ---- steps ---- */
+
+static dc_result check_distribution(const void *dist, int dtype, size_t vocab)
+{
+    if (!dist)
+        return DC_ERR_NULL_ARGUMENT;
+    if (dc_dtype_size(dtype) == 0)
+        return DC_ERR_BAD_DTYPE;
+    if (vocab == 0 || vocab > DC_MAX_VOCAB)
+        return DC_ERR_BAD_VOCAB;
+    return DC_OK;
+}
+
+static dc_result check_encoder(const dc_coder *c, const void *dist, int dtype, size_t vocab)
+{
+    if (!c)
+        return DC_ERR_NULL_ARGUMENT;
+    if (c->state != DC_STATE_ENCODING)
+        return DC_ERR_NOT_ENCODING;
+    return check_distribution(dist, dtype, vocab);
+}
+
+static dc_result check_decoder(const dc_coder *c, const void *dist, int dtype, size_t vocab,
+                               const void *out)
+{
+    if (!c)
+        return DC_ERR_NULL_ARGUMENT;
+    if (c->state != DC_STATE_DECODING)
+        return DC_ERR_NOT_DECODING;
+    if (!out)
+        return DC_ERR_NULL_ARGUMENT;
+    return check_distribution(dist, dtype, vocab);
+}
+
+dc_result dc_encode_step(dc_coder *c, const void *dist, int dtype, size_t vocab,
+                         size_t symbol)
+{
+    const dc_result r = check_encoder(c, dist, dtype, vocab);
+    if (r != DC_OK)
+        return r;
+    if (symbol >= vocab)
+        return DC_ERR_BAD_SYMBOL;
+    return ops_of(c)->encode_step(c, dist, dtype, vocab, symbol);
+}
+
+dc_result dc_decode_step(dc_coder *c, const void *dist, int dtype, size_t vocab,
+                         size_t *symbol)
+{
+    const dc_result r = check_decoder(c, dist, dtype, vocab, symbol);
+    if (r != DC_OK)
+        return r;
+    return ops_of(c)->decode_step(c, dist, dtype, vocab, symbol);
+}
+
+/* Bytes of one row, or 0 when steps * vocab * element size overflows. */
+static size_t row_bytes(int dtype, size_t vocab, size_t steps)
+{
+    const size_t row = vocab * dc_dtype_size(dtype); /* vocab <= 2^24: no overflow */
+    return steps > SIZE_MAX / row ? 0 : row;
+}
+
+dc_result dc_encode_steps(dc_coder *c, const void *matrix, int dtype, size_t vocab,
+                          size_t steps, const uint32_t *symbols, size_t *failed_step)
+{
+    dc_result r = check_encoder(c, matrix, dtype, vocab);
+    if (r == DC_OK && !symbols)
+        r = DC_ERR_NULL_ARGUMENT;
+    if (r == DC_OK && row_bytes(dtype, vocab, steps) == 0)
+        r = DC_ERR_TOO_LARGE;
+    if (r != DC_OK) {
+        if (failed_step)
+            *failed_step = 0;
+        return r;
+    }
+    const size_t row = row_bytes(dtype, vocab, steps);
+    const dc_format_ops *ops = ops_of(c);
+    const dc_coder_state saved = c->st;
+    const size_t saved_len = c->out_len;
+    for (size_t t = 0; t < steps; t++) {
+        r = symbols[t] < vocab ? ops->encode_step(c, (const unsigned char *)matrix + t * row,
+                                                  dtype, vocab, symbols[t])
+                               : DC_ERR_BAD_SYMBOL;
+        if (r != DC_OK) {
+            c->st = saved; /* bytes below saved_len were final before the batch */
+            c->out_len = saved_len;
+            if (failed_step)
+                *failed_step = t;
+            return r;
+        }
+    }
+    return DC_OK;
+}
+
+dc_result dc_decode_steps(dc_coder *c, const void *matrix, int dtype, size_t vocab,
+                          size_t steps, uint32_t *symbols, size_t *failed_step)
+{
+    dc_result r = check_decoder(c, matrix, dtype, vocab, symbols);
+    if (r == DC_OK && row_bytes(dtype, vocab, steps) == 0)
+        r = DC_ERR_TOO_LARGE;
+    if (r != DC_OK) {
+        if (failed_step)
+            *failed_step = 0;
+        return r;
+    }
+    const size_t row = row_bytes(dtype, vocab, steps);
+    const dc_format_ops *ops = ops_of(c);
+    const dc_coder_state saved = c->st;
+    const size_t saved_pos = c->in_pos;
+    for (size_t t = 0; t < steps; t++) {
+        size_t sym;
+        r = ops->decode_step(c, (const unsigned char *)matrix + t * row, dtype, vocab, &sym);
+        if (r != DC_OK) {
+            c->st = saved;
+            c->in_pos = saved_pos;
+            if (failed_step)
+                *failed_step = t;
+            return r;
+        }
+        symbols[t] = (uint32_t)sym;
+    }
+    return DC_OK;
+}
+
+dc_result dc_finish_encoding(dc_coder *c, const uint8_t **bytes, size_t *size)
+{
+    if (!c || !bytes || !size)
+        return DC_ERR_NULL_ARGUMENT;
+    if (c->state == DC_STATE_DECODING)
+        return DC_ERR_NOT_ENCODING;
+    if (c->state == DC_STATE_ENCODING) {
+        const dc_result r = ops_of(c)->finish(c);
+        if (r != DC_OK)
+            return r;
+        c->state = DC_STATE_FINISHED;
+        c->finished_len = c->out_len;
+    }
+    *bytes = c->out;
+    *size = c->finished_len;
+    return DC_OK;
+}
+
+dc_result dc_start_decoding(dc_coder *c, const uint8_t *bytes, size_t size)
+{
+    if (!c || (!bytes && size > 0))
+        return DC_ERR_NULL_ARGUMENT;
+    void *buf = c->in;
+    const dc_result r = grow(c, &buf, &c->in_cap, size, 1);
+    c->in = (uint8_t *)buf;
+    if (r != DC_OK)
+        return r;
+    if (size > 0)
+        memmove(c->in, bytes, size);
+    c->in_len = size;
+    c->in_pos = 0;
+    memset(&c->st, 0, sizeof c->st);
+    c->state = DC_STATE_DECODING;
+    ops_of(c)->start(c);
+    return DC_OK;
+}
+
+dc_result dc_frequencies(int format, const void *dist, int dtype, size_t vocab,
+                         uint64_t *freq, uint64_t *total)
+{
+    if (format != DC_FORMAT_DEFAULT && format != DC_FORMAT_PYTHON_0_1)
+        return DC_ERR_BAD_FORMAT;
+    const dc_result r = check_distribution(dist, dtype, vocab);
+    if (r != DC_OK)
+        return r;
+    if (!freq || !total)
+        return DC_ERR_NULL_ARGUMENT;
+    const dc_format_ops *ops =
+        format == DC_FORMAT_PYTHON_0_1 ? &dc_py01_format_ops : &dc_default_format_ops;
+    return ops->frequencies(dist, dtype, vocab, freq, total);
+}

@@ -1,0 +1,89 @@
+/* internal.h - the coder struct and what the formats share. Not installed. */
+#ifndef DC_INTERNAL_H
+#define DC_INTERNAL_H
+
+#include "distribution_coder.h"
+
+enum dc_state { DC_STATE_ENCODING = 0, DC_STATE_FINISHED = 1, DC_STATE_DECODING = 2 };
+
+/* Default format encoder: byte-wise range coder, carries resolved LZMA-style. */
+typedef struct dc_range_encoder {
+    uint64_t low;        /* bottom 64 bits of the interval start */
+    uint64_t range;      /* interval width, >= 2^56 between steps */
+    uint64_t pending;    /* 0xFF bytes held back because a carry may still reach them */
+    uint32_t carry;      /* 1 when low overflowed since the last shift */
+    uint32_t have_cache; /* 0 until the first byte has been shifted out */
+    uint8_t cache;       /* last byte shifted out, not yet written (a carry may add 1) */
+} dc_range_encoder;
+
+typedef struct dc_range_decoder {
+    uint64_t code;  /* stream value minus interval start */
+    uint64_t range;
+} dc_range_decoder;
+
+/* python-0.1 (bit-wise, 62-bit registers); see python01.c. */
+typedef struct dc_py01_encoder {
+    uint64_t low, high;
+    uint64_t pending;  /* pending opposite bits */
+    uint32_t bitbuf;   /* bits of the byte being filled, MSB first */
+    uint32_t nbits;    /* how many bits bitbuf holds (0..7) */
+} dc_py01_encoder;
+
+typedef struct dc_py01_decoder {
+    uint64_t low, high, value;
+    uint64_t bitpos;   /* next bit to read; bits past the end read as 0 */
+} dc_py01_decoder;
+
+/* Everything a step mutates lives in this union plus out_len / in_pos, so a batch can be
+   rolled back by restoring a copy of them (bytes below out_len are never rewritten). */
+typedef union dc_coder_state {
+    dc_range_encoder renc;
+    dc_range_decoder rdec;
+    dc_py01_encoder penc;
+    dc_py01_decoder pdec;
+} dc_coder_state;
+
+struct dc_coder {
+    int format;
+    int state;  /* enum dc_state */
+    dc_allocator alloc;
+    dc_coder_state st;
+    uint8_t *out;            /* encoder output */
+    size_t out_len, out_cap;
+    size_t finished_len;     /* output length after dc_finish_encoding */
+    uint8_t *in;             /* decoder input (a copy) */
+    size_t in_len, in_cap, in_pos;
+    uint64_t *blocks;        /* decode: cumulative sums at block ends */
+    size_t blocks_cap;       /* in elements */
+    unsigned char *staging;  /* dc_coder_staging_buffer, unaligned allocation */
+    size_t staging_cap;
+};
+
+/* One stream format. Steps are called with validated arguments (coder state, dtype,
+   1 <= vocab <= DC_MAX_VOCAB, symbol < vocab, dist != NULL) and must be atomic: they
+   return an error before changing anything. */
+typedef struct dc_format_ops {
+    void (*begin)(dc_coder *c);        /* init c->st for encoding (c->st is zeroed) */
+    dc_result (*encode_step)(dc_coder *c, const void *dist, int dtype, size_t n, size_t sym);
+    dc_result (*finish)(dc_coder *c);  /* appends the final bytes to c->out */
+    void (*start)(dc_coder *c);        /* c->in / c->in_len are set; init the decoder */
+    dc_result (*decode_step)(dc_coder *c, const void *dist, int dtype, size_t n, size_t *sym);
+    dc_result (*frequencies)(const void *dist, int dtype, size_t n, uint64_t *freq,
+                             uint64_t *total);
+} dc_format_ops;
+
+extern const dc_format_ops dc_default_format_ops;
+extern const dc_format_ops dc_py01_format_ops;
+
+/* Make room for `extra` more output bytes (before any state change). */
+dc_result dc_out_reserve(dc_coder *c, size_t extra);
+/* Make room for `count` block sums. */
+dc_result dc_blocks_reserve(dc_coder *c, size_t count);
+
+/* Next input byte; 0 past the end. */
+static inline uint8_t dc_in_byte(dc_coder *c)
+{
+    return c->in_pos < c->in_len ? c->in[c->in_pos++] : 0;
+}
+
+#endif /* DC_INTERNAL_H */
