@@ -24,6 +24,13 @@ static const char *const result_names[DC_RESULT_COUNT] = {
     "DC_ERR_CORRUPT_STREAM",
     "DC_ERR_COUNT_OVERFLOW",
     "DC_ERR_TOO_LARGE",
+    "DC_ERR_FRAME_TRUNCATED",
+    "DC_ERR_FRAME_MAGIC",
+    "DC_ERR_FRAME_VERSION",
+    "DC_ERR_FRAME_MODEL_ID",
+    "DC_ERR_FRAME_CHECKSUM",
+    "DC_ERR_FRAME_CORRUPT",
+    "DC_ERR_FRAME_END",
 };
 
 static const char *const result_strings[DC_RESULT_COUNT] = {
@@ -44,6 +51,14 @@ static const char *const result_strings[DC_RESULT_COUNT] = {
     "python-0.1: the counts outside the largest add up to 2^32 or more "
     "(that package would write a corrupt stream)",
     "a size is too large",
+    "framed container: the data ends early (truncated)",
+    "framed container: wrong magic bytes (not a framed container)",
+    "framed container: unknown container version",
+    "framed container: written for a different model identifier",
+    "framed container: a chunk's decoded symbols do not match its CRC-32 "
+    "(distributions differ from the encoder's, or the data is corrupted)",
+    "framed container: the header checksum or the chunk layout is damaged",
+    "framed container: every step has been decoded",
 };
 
 const char *dc_result_name(int result)

@@ -86,11 +86,21 @@ typedef enum dc_result {
     DC_ERR_CORRUPT_STREAM = 13,  /* The input bytes cannot come from this format's encoder. */
     DC_ERR_COUNT_OVERFLOW = 14,  /* python-0.1: the counts outside the largest add up to
                                     2^32 or more; that package would write a corrupt stream. */
-    DC_ERR_TOO_LARGE = 15        /* A size (steps * vocab, input length) overflows. */
+    DC_ERR_TOO_LARGE = 15,       /* A size (steps * vocab, input length) overflows. */
+    /* Framed container (dc_frame_*, docs/FORMAT.md "Framed container"): */
+    DC_ERR_FRAME_TRUNCATED = 16, /* The container ends before its header or last chunk. */
+    DC_ERR_FRAME_MAGIC = 17,     /* The bytes do not start with the container magic. */
+    DC_ERR_FRAME_VERSION = 18,   /* The container version is not one this library reads. */
+    DC_ERR_FRAME_MODEL_ID = 19,  /* The container names a different model identifier. */
+    DC_ERR_FRAME_CHECKSUM = 20,  /* A chunk's decoded symbols do not match its CRC-32: the
+                                    distributions differ from the encoder's or bytes were
+                                    corrupted (dc_frame_reader_error_info names the chunk). */
+    DC_ERR_FRAME_CORRUPT = 21,   /* The header checksum or the chunk layout is damaged. */
+    DC_ERR_FRAME_END = 22        /* Every step of the container has been decoded. */
 } dc_result;
 
 /* Number of dc_result values; every value below it has a name. */
-#define DC_RESULT_COUNT 16
+#define DC_RESULT_COUNT 23
 
 /* "DC_ERR_NAN" for DC_ERR_NAN; "DC_ERR_UNKNOWN" for values that are not results. */
 const char *dc_result_name(int result);
