@@ -31,7 +31,7 @@ static int test_failures = 0;
 
 #define CHECK_OK(expr) CHECK_RESULT(expr, DC_OK)
 
-static int test_finish(const char *name)
+static inline int test_finish(const char *name)
 {
     if (test_failures) {
         fprintf(stderr, "%s: %d check(s) failed\n", name, test_failures);
@@ -46,7 +46,7 @@ typedef struct test_rng {
     uint64_t state;
 } test_rng;
 
-static uint64_t rng_next(test_rng *r)
+static inline uint64_t rng_next(test_rng *r)
 {
     uint64_t z = (r->state += 0x9E3779B97F4A7C15u);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
@@ -55,12 +55,12 @@ static uint64_t rng_next(test_rng *r)
 }
 
 /* Uniform in [0, 1). */
-static double rng_uniform(test_rng *r)
+static inline double rng_uniform(test_rng *r)
 {
     return (double)(rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
 }
 
-static double rng_gauss(test_rng *r)
+static inline double rng_gauss(test_rng *r)
 {
     double u = rng_uniform(r);
     if (u < 1e-300)
@@ -69,7 +69,7 @@ static double rng_gauss(test_rng *r)
 }
 
 /* float -> binary16 bits, round to nearest even (test-side helper). */
-static uint16_t f32_to_f16(float f)
+static inline uint16_t f32_to_f16(float f)
 {
     uint32_t b;
     memcpy(&b, &f, 4);
@@ -99,7 +99,7 @@ static uint16_t f32_to_f16(float f)
 }
 
 /* float -> bfloat16 bits, round to nearest even. */
-static uint16_t f32_to_bf16(float f)
+static inline uint16_t f32_to_bf16(float f)
 {
     uint32_t b;
     memcpy(&b, &f, 4);
@@ -110,7 +110,7 @@ static uint16_t f32_to_bf16(float f)
 }
 
 /* Store double values as dtype into dst (n elements). */
-static void store_as(int dtype, void *dst, const double *src, size_t n)
+static inline void store_as(int dtype, void *dst, const double *src, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         switch (dtype) {
@@ -123,7 +123,7 @@ static void store_as(int dtype, void *dst, const double *src, size_t n)
 }
 
 /* Softmax of scale * Gaussian logits, in double. */
-static void make_softmax(test_rng *r, double *p, size_t n, double scale)
+static inline void make_softmax(test_rng *r, double *p, size_t n, double scale)
 {
     double max = -1e300, sum = 0;
     for (size_t i = 0; i < n; i++) {
@@ -140,7 +140,7 @@ static void make_softmax(test_rng *r, double *p, size_t n, double scale)
 }
 
 /* Draw an index with probability proportional to p. */
-static size_t draw(test_rng *r, const double *p, size_t n)
+static inline size_t draw(test_rng *r, const double *p, size_t n)
 {
     double total = 0;
     for (size_t i = 0; i < n; i++)
