@@ -1,0 +1,160 @@
+// Types for distribution-coder: arithmetic coding over per-step probability distributions,
+// backed by one standalone WebAssembly module (wasm32).
+
+/**
+ * Element type of a distribution.
+ * - `'f32'`: IEEE binary32 (`Float32Array`).
+ * - `'f64'`: IEEE binary64 (`Float64Array`).
+ * - `'f16'`: IEEE binary16, as a `Float16Array` where the runtime has one, or as the bit
+ *   patterns in a `Uint16Array`.
+ * - `'bf16'`: bfloat16 (the top 16 bits of a binary32) as bit patterns in a `Uint16Array`.
+ */
+export type DType = 'f32' | 'f64' | 'f16' | 'bf16';
+
+/** Stream format, fixed when a coder is created. */
+export type Format = 'default' | 'python-0.1';
+
+/**
+ * A distribution over the symbols 0..length-1. Values need not sum to 1 (they are
+ * normalised proportionally); zeros are allowed (every symbol stays codable); NaN,
+ * ±Infinity, negative values (other than -0) and all-zero distributions are refused.
+ *
+ * - `Float32Array`, `Float64Array` (and `Float16Array` where the runtime has it) are read
+ *   with their own dtype; a `dtype` argument, if given, must match.
+ * - `Uint16Array` holds f16 or bf16 bit patterns and needs `dtype` `'f16'` or `'bf16'`.
+ * - Any other array-like of numbers (`number[]`, ...) is copied as float64 for the
+ *   `'default'` format and as float32 for `'python-0.1'` (the Python package converts lists
+ *   to float32 first), unless `dtype` `'f32'` or `'f64'` says otherwise.
+ * - A view returned by {@link DistributionCoder.distributionView} for this coder is used
+ *   in place (no copy); anything else is copied into wasm memory with one `TypedArray.set`.
+ */
+export type Distribution = ArrayLike<number> | Float32Array | Float64Array | Uint16Array;
+
+export interface CoderOptions {
+  /** `'default'` (this project's range coder, docs/FORMAT.md) or `'python-0.1'` (the
+   * streams of the Python package distribution-coder 0.1.x, byte for byte). */
+  format?: Format;
+}
+
+export interface EncodeStepsOptions {
+  /** Symbols per row (1..16777216); the matrix holds steps * vocab values, row-major. */
+  vocab: number;
+  /** As the `dtype` argument of encodeStep. */
+  dtype?: DType;
+}
+
+export interface DecodeStepsOptions extends EncodeStepsOptions {
+  /** Number of rows; if given it must equal matrix.length / vocab. */
+  count?: number;
+}
+
+/**
+ * One coding session: an encoder (new, or after `reset()`) or, after `startDecoding()`, a
+ * decoder. Many coders may live at once, each with its own state. Free it with `free()`
+ * (or `using`); a FinalizationRegistry frees forgotten coders, later.
+ *
+ * Errors: arguments are checked before anything reaches wasm and throw `TypeError` (wrong
+ * type, wrong state, freed coder, stale view) or `RangeError` (bad value), with a message
+ * naming the argument and the value. Content errors found by the library throw
+ * `RangeError` naming the first offending element (`distribution[17] is NaN`), with
+ * `.code`/`.codeName` set. Other library failures throw {@link DistributionCoderError}.
+ * After any throw the coder is as it was before the call.
+ */
+export class DistributionCoder {
+  constructor(options?: CoderOptions);
+
+  /** The stream format this coder was created with. */
+  readonly format: Format;
+
+  /**
+   * Encode `symbol` (an integer, 0 <= symbol < distribution.length) with `distribution`.
+   * `dtype` is required for a `Uint16Array` ('f16' or 'bf16').
+   * @throws TypeError after finishEncoding() or startDecoding() (call reset()).
+   */
+  encodeStep(distribution: Distribution, symbol: number, dtype?: DType): void;
+
+  /** End the stream and return its bytes (a copy). Calling it again returns them again;
+   * encodeStep then throws until reset(). The stream has no length: the decoder must be
+   * told how many steps to decode. */
+  finishEncoding(): Uint8Array;
+
+  /** Start decoding a copy of `bytes` (the coder may have been encoding before). */
+  startDecoding(bytes: Uint8Array | ArrayBuffer): void;
+
+  /** Decode one symbol with the same distribution the encoder used at this step.
+   * @throws TypeError before startDecoding(). */
+  decodeStep(distribution: Distribution, dtype?: DType): number;
+
+  /**
+   * Encode `symbols.length` steps: row t of the row-major matrix (steps x vocab) with
+   * symbols[t]. Gives the bytes of the same encodeStep calls. On a refused row nothing of
+   * the batch is kept; the error has `.step` (the row index).
+   */
+  encodeSteps(matrix: Distribution, symbols: ArrayLike<number>, options: EncodeStepsOptions): void;
+
+  /** Decode one symbol per row of the row-major matrix (steps x vocab). */
+  decodeSteps(matrix: Distribution, options: DecodeStepsOptions): Int32Array;
+
+  /**
+   * A typed array of `vocab` elements inside wasm memory (this coder's staging buffer):
+   * `Float32Array` for 'f32', `Float64Array` for 'f64', `Uint16Array` (bit patterns) for
+   * 'f16' and 'bf16'. Write a distribution into it and pass the view itself to
+   * encodeStep/decodeStep (with dtype 'f16'/'bf16' for a Uint16Array view): nothing is
+   * copied. It can also serve as a batch matrix (vocab = steps * rowVocab).
+   *
+   * The view is valid until wasm memory grows (any call may grow it: the view is then
+   * detached, length 0, and passing it throws a TypeError) or this coder's staging buffer is
+   * reallocated for a larger distribution. Calling distributionView() before each step is
+   * cheap: it returns the same object while it is valid.
+   */
+  distributionView(vocab: number, dtype: 'f64'): Float64Array;
+  distributionView(vocab: number, dtype: 'f16' | 'bf16'): Uint16Array;
+  distributionView(vocab: number, dtype?: 'f32'): Float32Array;
+  distributionView(vocab: number, dtype?: DType): Float32Array | Float64Array | Uint16Array;
+
+  /** Make room for `bytes` bytes of output now, so encoding steps do not grow memory. */
+  reserveOutput(bytes: number): void;
+
+  /** Back to a fresh encoder with the same format; buffers (and views) are kept. */
+  reset(): void;
+
+  /** Free the coder's memory in the wasm module. Idempotent; any other call then throws. */
+  free(): void;
+
+  /** Same as free() (for `using`, where the runtime has Symbol.dispose). */
+  [Symbol.dispose](): void;
+}
+
+/** A failure reported by the C library that is not an argument error (e.g. out of memory,
+ * a corrupt stream for the format, python-0.1 count overflow). */
+export class DistributionCoderError extends Error {
+  /** The dc_result value (see src/distribution_coder.h; values are pinned forever). */
+  readonly code: number;
+  /** Its name, e.g. 'DC_ERR_OUT_OF_MEMORY'. */
+  readonly codeName: string;
+  /** For batch calls: the index of the refused row. */
+  readonly step?: number;
+}
+
+/**
+ * The package instantiates its inlined module when it is imported (top-level await), so
+ * coders can be created right away. Where that is not allowed (a CSP without
+ * 'wasm-unsafe-eval' for byte compilation, edge runtimes that only accept precompiled
+ * modules), the first `new DistributionCoder()` throws the reason; call `init()` with the
+ * module shipped as `distribution-coder/distribution_coder.wasm` first:
+ *
+ *   await init(fetch(new URL('distribution_coder.wasm', import.meta.url)));  // browser
+ *   await init(wasmModule);                       // e.g. an edge runtime's wasm import
+ *
+ * Coders created afterwards use the new module; existing coders keep theirs. Without an
+ * argument it retries the inlined module.
+ */
+export function init(
+  source?: WebAssembly.Module | BufferSource | Response | PromiseLike<WebAssembly.Module | BufferSource | Response>,
+): Promise<void>;
+
+/** Version of the C library in the current module, e.g. '0.1.0'. */
+export function version(): string;
+
+/** Bytes of linear memory the current module holds (for diagnostics and tests). */
+export function wasmMemoryBytes(): number;

@@ -1,0 +1,33 @@
+// Shared helpers for the JS tests (not a test file: node --test runs *.test.mjs).
+
+/** Deterministic PRNG (xorshift32), so failures reproduce. */
+export function rng(seed) {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13; x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5; x >>>= 0;
+    return x / 4294967296;
+  };
+}
+
+/** A random distribution of n values (some zeros), not normalised. */
+export function randomDist(rand, n, zeroShare = 0.1) {
+  const d = new Float64Array(n);
+  for (let i = 0; i < n; i++) d[i] = rand() < zeroShare ? 0 : rand() ** 3;
+  d[Math.floor(rand() * n)] = 0.5; // at least one positive value
+  return d;
+}
+
+/** A symbol drawn from d (proportionally), so streams look like real ones. */
+export function sample(rand, d) {
+  let total = 0;
+  for (let i = 0; i < d.length; i++) total += d[i];
+  let u = rand() * total;
+  for (let i = 0; i < d.length; i++) {
+    u -= d[i];
+    if (u < 0 && d[i] > 0) return i;
+  }
+  for (let i = d.length - 1; i >= 0; i--) if (d[i] > 0) return i;
+  return 0;
+}
