@@ -421,9 +421,6 @@ export class DistributionCoder {
         code = parseDtype(dtype, 'dtype');
         if (code > 1) throw new TypeError(`dtype ${show(dtype)} needs a Uint16Array of bit patterns${HAS_F16 && code === 2 ? ' or a Float16Array' : ''}; an array of numbers can be copied as 'f32' or 'f64'`);
       }
-      if (asMatrix && dist.length > 0 && typeof dist[0] === 'object' && dist[0] !== null) {
-        throw new TypeError(`${name} must be flat (row-major, steps * vocab numbers), not an array of rows`);
-      }
     } else {
       throw new TypeError(`${name} must be a Float32Array, Float64Array, ${HAS_F16 ? 'Float16Array, ' : ''}Uint16Array (with dtype 'f16' or 'bf16') or an array of numbers; got ${show(dist)}`);
     }
@@ -435,6 +432,11 @@ export class DistributionCoder {
     if (kind !== 1 && n === 0 && wasmBuffers.has(dist.buffer) && dist.buffer !== this.#rt.memory.buffer) this.#throwStale(dist, name);
     if (n === 0 && !asMatrix) throw new RangeError(`${name} is empty (length 0); a distribution needs at least one symbol`);
     if (!(n <= maxLen)) throw new RangeError(`${name} has length ${n}, above the maximum ${maxLen}`);
+    if (kind === 1 && n > 0 && typeof dist[0] !== 'number') {
+      throw new TypeError(asMatrix && typeof dist[0] === 'object' && dist[0] !== null
+        ? `${name} must be flat (row-major, steps * vocab numbers), not an array of rows`
+        : `${name} must hold numbers; ${name}[0] is ${show(dist[0])}`);
+    }
     this.#dtype = code;
     this.#len = n;
     this.#kind = kind;
