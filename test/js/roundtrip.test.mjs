@@ -162,3 +162,21 @@ test('free() is idempotent; Symbol.dispose frees', () => {
     assert.throws(() => d.encodeStep([1], 0), /freed/);
   }
 });
+
+test('Float16Array input (a stand-in where the runtime has none) reads as f16 bits', () => {
+  // Classification is by Symbol.toStringTag, so a Uint16Array subclass tagged
+  // 'Float16Array' takes the Float16Array path: its bits must code like Uint16Array 'f16'.
+  const F16 = globalThis.Float16Array ?? class Float16Array extends Uint16Array {
+    get [Symbol.toStringTag]() { return 'Float16Array'; }
+  };
+  const rand = rng(9);
+  const steps = stepsFor(rand, 100, 20);
+  const bits = steps.map(([d]) => Uint16Array.from(d, toF16));
+  const asF16 = bits.map((b) => (globalThis.Float16Array ? new F16(b.buffer) : new F16(b)));
+  const a = new DistributionCoder();
+  const b = new DistributionCoder();
+  steps.forEach(([, s], t) => { a.encodeStep(bits[t], s, 'f16'); b.encodeStep(asF16[t], s); });
+  assert.deepEqual(b.finishEncoding(), a.finishEncoding());
+  assert.throws(() => b.encodeStep(asF16[0], 0, 'bf16'), TypeError);
+  assert.throws(() => new DistributionCoder().encodeStep(asF16[0], 0, 'bf16'), /does not match a Float16Array/);
+});

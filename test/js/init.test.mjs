@@ -1,0 +1,74 @@
+// init(): supplying the module by hand (CSP, edge runtimes, the non-SIMD build).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DistributionCoder, init, version } from 'distribution-coder';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const shipped = readFileSync(join(root, 'dist', 'distribution_coder.wasm'));
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+function stream(steps = [[0.2, 0.3, 0.5], [1, 1], [0.9, 0.1]]) {
+  const c = new DistributionCoder();
+  steps.forEach((d, i) => c.encodeStep(d, i % d.length));
+  const b = c.finishEncoding();
+  c.free();
+  return Buffer.from(b).toString('hex');
+}
+
+test('the module reports the package version', () => {
+  assert.equal(version(), pkg.version);
+});
+
+test('init accepts bytes, a typed array, a WebAssembly.Module, a Response and promises', async (t) => {
+  t.after(() => init());
+  const expected = stream();
+  const old = new DistributionCoder();
+  old.encodeStep([0.2, 0.3, 0.5], 0);
+  const sources = [
+    shipped,
+    new Uint8Array(shipped).buffer,
+    new WebAssembly.Module(shipped),
+    Promise.resolve(new WebAssembly.Module(shipped)),
+    new Response(shipped, { headers: { 'Content-Type': 'application/wasm' } }),
+    Promise.resolve(new Response(shipped)), // no wasm Content-Type: falls back to bytes
+  ];
+  for (const src of sources) {
+    await init(src);
+    assert.equal(stream(), expected);
+  }
+  // A coder made before init keeps working with its own module.
+  old.encodeStep([0.2, 0.3, 0.5], 1);
+  assert.ok(old.finishEncoding().length > 0);
+});
+
+test('init refuses what is not a distribution-coder module and keeps the current one', async () => {
+  await assert.rejects(init('distribution_coder.wasm'), { name: 'TypeError', message: /init: source must be/ });
+  await assert.rejects(init(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])), { name: 'TypeError', message: /does not export "memory"/ });
+  await assert.rejects(init(new Uint8Array([1, 2, 3])), WebAssembly.CompileError);
+  assert.ok(stream().length > 0);
+});
+
+test('when automatic instantiation fails, the first use throws why, and init() recovers', () => {
+  // A fresh Node process where WebAssembly.instantiate fails once (as under a strict CSP).
+  const script = `
+    const real = WebAssembly.instantiate;
+    let calls = 0;
+    WebAssembly.instantiate = (...a) => (calls++ === 0 ? Promise.reject(new Error('blocked by policy')) : real(...a));
+    const m = await import('distribution-coder');
+    let msg = 'no error';
+    try { new m.DistributionCoder(); } catch (e) { msg = e.message + ' | cause: ' + e.cause.message; }
+    await m.init((await import('node:fs')).readFileSync('dist/distribution_coder.wasm'));
+    const c = new m.DistributionCoder();
+    c.encodeStep([1, 3], 1);
+    console.log(JSON.stringify({ msg, bytes: c.finishEncoding().length }));
+  `;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+  const { msg, bytes } = JSON.parse(out);
+  assert.match(msg, /could not be instantiated automatically \(blocked by policy\); call `await init/);
+  assert.match(msg, /cause: blocked by policy/);
+  assert.ok(bytes >= 0);
+});

@@ -1,0 +1,34 @@
+// What `npm pack` would publish: the wasm, the JS, the types, the README, and nothing from
+// tests or build folders.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+test('npm pack --dry-run: the tarball holds the package and nothing else', () => {
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const out = execFileSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' });
+  const [info] = JSON.parse(out);
+  const files = info.files.map((f) => f.path).sort();
+  for (const required of ['dist/distribution_coder.wasm', 'dist/wasm-inline.js', 'js/index.js', 'js/index.d.ts', 'package.json', 'README.md']) {
+    assert.ok(files.includes(required), `${required} missing from the tarball: ${files.join(', ')}`);
+  }
+  for (const f of files) {
+    assert.doesNotMatch(f, /^(test|build[^/]*|bench|examples|scripts|src|cmake|node_modules|\.ci)\//, `${f} should not be published`);
+    assert.doesNotMatch(f, /\.(tmp|log|c|h|mjs)$/, `${f} should not be published`);
+  }
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const entry = pkg.exports['.'];
+  for (const target of [entry.types, entry.import, entry.default, pkg.types]) {
+    assert.ok(files.includes(target.replace(/^\.\//, '')), `${target} is exported but not packed`);
+  }
+  assert.equal(pkg.sideEffects, false);
+  assert.equal(pkg.type, 'module');
+  assert.ok(pkg.engines && pkg.engines.node, 'engines.node is set');
+  const header = readFileSync(join(root, 'src', 'distribution_coder.h'), 'utf8');
+  assert.equal(pkg.version, /#define DC_VERSION_STRING "([^"]+)"/.exec(header)[1], 'package version = C header version');
+});
