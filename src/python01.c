@@ -25,9 +25,12 @@
  * holds it, and renormalisation keeps it), so off < R and the target is < 2^32 for ANY
  * input bytes: every byte string decodes; a step only fails on a refused distribution.
  *
- * The scans are per-dtype scalar kernels behind py_kernels (one read of the distribution
- * per encode step; one read plus a block search plus one block per decode step); a SIMD
- * set can be added there later, returning the same py_scan. */
+ * Reading the distribution: block kernels (py_kernels, scalar now; a SIMD set only has to
+ * return the same per-block sum, maximum and raw maximum) reduce DC_BLOCK_SIZE elements at
+ * a time. An encode step reads the distribution once (split at the symbol, so the prefix
+ * below it comes for free) plus the one block holding the first maximum; a decode step
+ * reads it once, keeping the running sum at every block end in c->blocks, then searches
+ * the block sums and scans one block. */
 #include <string.h>
 
 #include "internal.h"
@@ -69,11 +72,14 @@ static uint64_t target_of(uint64_t off, uint64_t r)
  * at bit 31) shifted right by (exponent of 0.5) - exponent; shifts of 32 or more give 0.
  * The sign is ignored here (negative values are refused before a count is used). */
 
-static inline uint64_t clamp_top(uint32_t top, uint32_t sh, int at_least_one)
+static inline uint64_t clamp_top(uint32_t top, uint32_t sh, uint32_t at_least_one)
 {
-    uint32_t q = sh < 32 ? top >> sh : 0;
+    /* Masks instead of selects: compilers turn `sh < 32 ? ... : 0` into a branch that
+       mispredicts on real distributions (some values are below 2^-32, some not). */
+    uint32_t q = (top >> (sh & 31)) & (0u - (uint32_t)(sh < 32));
     q += q == 0;
-    return at_least_one ? PY_TOTAL : q;
+    const uint64_t big = 0 - (uint64_t)at_least_one;
+    return (q & ~big) | (PY_TOTAL & big);
 }
 
 static inline uint64_t cl_f32(uint32_t b)
@@ -91,10 +97,11 @@ static inline uint64_t cl_f64(uint64_t b)
 
 static inline uint64_t cl_f16(uint16_t b)
 {
-    const uint32_t mag = b & 0x7FFFu, e = mag >> 10;
-    /* normal: (1.m) * 2^(e - 15), p * 2^32 = top >> (14 - e); subnormal: m << 8 */
-    const uint32_t top = e ? (mag << 21) | 0x80000000u : mag << 21;
-    return clamp_top(top, e ? 14u - e : 13u, mag >= 0x3C00u);
+    /* normal: (1.m) * 2^(e - 15), p * 2^32 = top >> (14 - e); subnormal: m << 8, which is
+       (m << 21) >> 13 (no implicit bit, the shift of e = 1) */
+    const uint32_t mag = b & 0x7FFFu, e = mag >> 10, normal = 0u - (uint32_t)(e != 0);
+    const uint32_t top = (mag << 21) | (0x80000000u & normal);
+    return clamp_top(top, (14u - e) - (1u & ~normal), mag >= 0x3C00u);
 }
 
 static inline uint64_t cl_bf16(uint16_t b)
@@ -114,89 +121,104 @@ static uint64_t cl_at(const void *dist, int dtype, size_t i)
     }
 }
 
-/* ---- scan kernels ---- */
+/* ---- block kernels ----
+ * A kernel reduces one block of at most DC_BLOCK_SIZE elements to the sum and the
+ * maximum of its clamped counts and the largest raw bit pattern (>= the dtype's +Inf bits
+ * when a NaN, an infinity or a set sign bit may be present). Kernels are pure reductions,
+ * so a SIMD set only has to produce the same three numbers; the driver below finds the
+ * first maximum by rescanning the one block that holds it. */
+
+typedef struct py_blk {
+    uint64_t sum, max, raw;
+} py_blk;
+
+typedef void (*py_blk_fn)(const unsigned char *p, size_t count, py_blk *out);
+
+typedef struct py_kernels {
+    const char *name;
+    py_blk_fn blk[4]; /* indexed by dc_dtype */
+} py_kernels;
+
+/* Elements are read with memcpy: any alignment, no aliasing assumptions. Two
+   accumulators per quantity halve the dependency chains. */
+#define PY_SCALAR_BLK(suffix, ELEM, CL)                                              \
+    static void blk_##suffix(const unsigned char *p, size_t count, py_blk *out)      \
+    {                                                                                \
+        uint64_t s0 = 0, s1 = 0, m0 = 0, m1 = 0;                                     \
+        ELEM r0 = 0, r1 = 0;                                                         \
+        size_t i = 0;                                                                \
+        for (; i + 2 <= count; i += 2) {                                             \
+            ELEM b0, b1;                                                             \
+            memcpy(&b0, p + i * sizeof b0, sizeof b0);                               \
+            memcpy(&b1, p + (i + 1) * sizeof b1, sizeof b1);                         \
+            const uint64_t c0 = CL(b0), c1 = CL(b1);                                 \
+            s0 += c0;                                                                \
+            s1 += c1;                                                                \
+            m0 = c0 > m0 ? c0 : m0;                                                  \
+            m1 = c1 > m1 ? c1 : m1;                                                  \
+            r0 = b0 > r0 ? b0 : r0;                                                  \
+            r1 = b1 > r1 ? b1 : r1;                                                  \
+        }                                                                            \
+        if (i < count) {                                                             \
+            ELEM b0;                                                                 \
+            memcpy(&b0, p + i * sizeof b0, sizeof b0);                               \
+            const uint64_t c0 = CL(b0);                                              \
+            s0 += c0;                                                                \
+            m0 = c0 > m0 ? c0 : m0;                                                  \
+            r0 = b0 > r0 ? b0 : r0;                                                  \
+        }                                                                            \
+        out->sum = s0 + s1;                                                          \
+        out->max = m0 > m1 ? m0 : m1;                                                \
+        out->raw = r0 > r1 ? r0 : r1;                                                \
+    }
+
+PY_SCALAR_BLK(f32, uint32_t, cl_f32)
+PY_SCALAR_BLK(f64, uint64_t, cl_f64)
+PY_SCALAR_BLK(f16, uint16_t, cl_f16)
+PY_SCALAR_BLK(bf16, uint16_t, cl_bf16)
+
+static const py_kernels py_kernels_scalar = {
+    "scalar",
+    {blk_f32, blk_f64, blk_f16, blk_bf16},
+};
+
+static const py_kernels *py_kernels_active(void)
+{
+    return &py_kernels_scalar;
+}
 
 /* Running result of a scan over consecutive ranges. */
 typedef struct py_scan {
     uint64_t sum;       /* sum of clamped counts so far */
     uint64_t max;       /* largest clamped count so far (0 before the first element) */
-    uint64_t below_max; /* sum of the counts before the first element holding max */
-    size_t argmax;
-    uint64_t raw_max;   /* largest raw bit pattern: >= the dtype's +Inf bits means a
-                           NaN, an infinity or a set sign bit may be present */
+    uint64_t raw_max;   /* largest raw bit pattern */
+    size_t max_block;   /* start of the first block holding max */
+    uint64_t max_block_below; /* sum before that block */
 } py_scan;
 
-/* scan: continue *s over [begin, end). blocks: a whole scan from a fresh *s that also
-   stores out[j] = sum over [0, min((j + 1) * DC_BLOCK_SIZE, n)). */
-typedef void (*py_scan_fn)(const void *dist, size_t begin, size_t end, py_scan *s);
-typedef void (*py_blocks_fn)(const void *dist, size_t n, uint64_t *out, py_scan *s);
-
-typedef struct py_kernels {
-    const char *name;
-    py_scan_fn scan[4];     /* indexed by dc_dtype */
-    py_blocks_fn blocks[4];
-} py_kernels;
-
-/* One element: its clamped count joins the sum, the first maximum and the raw maximum. */
-#define PY_STEP(ELEM, CL, i)                                  \
-    do {                                                      \
-        ELEM b_;                                              \
-        memcpy(&b_, bytes + (i) * sizeof b_, sizeof b_);      \
-        const uint64_t cl_ = CL(b_);                          \
-        raw = b_ > raw ? b_ : raw;                            \
-        if (cl_ > max) {                                      \
-            max = cl_;                                        \
-            argmax = (i);                                     \
-            below_max = sum;                                  \
-        }                                                     \
-        sum += cl_;                                           \
-    } while (0)
-
-/* Elements are read with memcpy: any alignment, no aliasing assumptions. */
-#define PY_SCALAR_KERNELS(suffix, ELEM, CL)                                           \
-    static void scan_##suffix(const void *dist, size_t begin, size_t end, py_scan *s) \
-    {                                                                                 \
-        const unsigned char *bytes = (const unsigned char *)dist;                     \
-        uint64_t sum = s->sum, max = s->max, below_max = s->below_max;                \
-        ELEM raw = (ELEM)s->raw_max;                                                  \
-        size_t argmax = s->argmax;                                                    \
-        for (size_t i = begin; i < end; i++)                                          \
-            PY_STEP(ELEM, CL, i);                                                     \
-        s->sum = sum;                                                                 \
-        s->max = max;                                                                 \
-        s->below_max = below_max;                                                     \
-        s->argmax = argmax;                                                           \
-        s->raw_max = raw;                                                             \
-    }                                                                                 \
-    static void blocks_##suffix(const void *dist, size_t n, uint64_t *out, py_scan *s) \
-    {                                                                                 \
-        const unsigned char *bytes = (const unsigned char *)dist;                     \
-        uint64_t sum = 0, max = 0, below_max = 0;                                     \
-        ELEM raw = 0;                                                                 \
-        size_t argmax = 0;                                                            \
-        for (size_t blk = 0; blk < n; blk += DC_BLOCK_SIZE) {                         \
-            const size_t end = n - blk < DC_BLOCK_SIZE ? n : blk + DC_BLOCK_SIZE;     \
-            for (size_t i = blk; i < end; i++)                                        \
-                PY_STEP(ELEM, CL, i);                                                 \
-            out[blk / DC_BLOCK_SIZE] = sum;                                           \
-        }                                                                             \
-        s->sum = sum;                                                                 \
-        s->max = max;                                                                 \
-        s->below_max = below_max;                                                     \
-        s->argmax = argmax;                                                           \
-        s->raw_max = raw;                                                             \
+/* Continue *s over [begin, end), block by block from begin; with out != NULL also store
+   out[j] = the running sum at the end of the j-th block of the range. */
+static void scan_range(const void *dist, int dtype, size_t begin, size_t end, py_scan *s,
+                       uint64_t *out)
+{
+    const py_blk_fn blk = py_kernels_active()->blk[dtype];
+    const unsigned char *p = (const unsigned char *)dist;
+    const size_t esize = dc_dtype_size(dtype);
+    for (size_t b = begin, j = 0; b < end; b += DC_BLOCK_SIZE, j++) {
+        const size_t count = end - b < DC_BLOCK_SIZE ? end - b : DC_BLOCK_SIZE;
+        py_blk r;
+        blk(p + b * esize, count, &r);
+        if (r.max > s->max) {
+            s->max = r.max;
+            s->max_block = b;
+            s->max_block_below = s->sum;
+        }
+        s->sum += r.sum;
+        s->raw_max = r.raw > s->raw_max ? r.raw : s->raw_max;
+        if (out)
+            out[j] = s->sum;
     }
-
-PY_SCALAR_KERNELS(f32, uint32_t, cl_f32)
-PY_SCALAR_KERNELS(f64, uint64_t, cl_f64)
-PY_SCALAR_KERNELS(f16, uint16_t, cl_f16)
-PY_SCALAR_KERNELS(bf16, uint16_t, cl_bf16)
-
-static const py_kernels py_kernels_scalar = {
-    "scalar",
-    {scan_f32, scan_f64, scan_f16, scan_bf16},
-    {blocks_f32, blocks_f64, blocks_f16, blocks_bf16},
-};
+}
 
 /* Bits of +Inf per dtype: raw_max below this means every element is a finite value >= +0. */
 static const uint64_t inf_bits[4] = {0x7F800000u, 0x7FF0000000000000u, 0x7C00u, 0x7F80u};
@@ -245,11 +267,18 @@ static dc_result make_table(const void *dist, int dtype, size_t n, const py_scan
     const uint64_t others = s->sum - s->max;
     if (others >= PY_TOTAL)
         return DC_ERR_COUNT_OVERFLOW;
+    /* The first element of max_block holding max is the first maximum overall. */
+    size_t m = s->max_block;
+    uint64_t below = s->max_block_below, cnt;
+    while ((cnt = cl_at(dist, dtype, m)) != s->max) {
+        below += cnt;
+        m++;
+    }
     t->total = s->sum;
     t->max = s->max;
-    t->below_max = s->below_max;
+    t->below_max = below;
     t->fixed = PY_TOTAL - others;
-    t->m = s->argmax;
+    t->m = m;
     return DC_OK;
 }
 
@@ -313,11 +342,10 @@ static dc_result reserve_for(dc_coder *c)
 
 static dc_result py_encode(dc_coder *c, const void *dist, int dtype, size_t n, size_t sym)
 {
-    const py_kernels *k = &py_kernels_scalar;
     py_scan s = {0, 0, 0, 0, 0};
-    k->scan[dtype](dist, 0, sym, &s);
+    scan_range(dist, dtype, 0, sym, &s, NULL);
     const uint64_t below = s.sum;
-    k->scan[dtype](dist, sym, n, &s);
+    scan_range(dist, dtype, sym, n, &s, NULL);
     py_table t;
     dc_result r = make_table(dist, dtype, n, &s, &t);
     if (r != DC_OK)
@@ -395,8 +423,8 @@ static dc_result py_decode(dc_coder *c, const void *dist, int dtype, size_t n, s
     dc_result r = dc_blocks_reserve(c, nblocks);
     if (r != DC_OK)
         return r;
-    py_scan s;
-    py_kernels_scalar.blocks[dtype](dist, n, c->blocks, &s);
+    py_scan s = {0, 0, 0, 0, 0};
+    scan_range(dist, dtype, 0, n, &s, c->blocks);
     py_table t;
     r = make_table(dist, dtype, n, &s, &t);
     if (r != DC_OK)
@@ -476,7 +504,7 @@ static dc_result py_frequencies(const void *dist, int dtype, size_t n, uint64_t 
                                 uint64_t *total)
 {
     py_scan s = {0, 0, 0, 0, 0};
-    py_kernels_scalar.scan[dtype](dist, 0, n, &s);
+    scan_range(dist, dtype, 0, n, &s, NULL);
     py_table t;
     const dc_result r = make_table(dist, dtype, n, &s, &t);
     if (r != DC_OK)
