@@ -56,7 +56,8 @@ wasm_golden() {
       cmake --build "$dir" --target distribution_coder -j "$JOBS" &&
       emcc -O3 $simd_flag -std=c99 -Wall -Wextra -ffp-contract=off -I"$ROOT/src" \
         "$ROOT/test/golden/golden.c" "$ROOT/test/golden/sha256.c" "$dir/libdistribution_coder.a" \
-        -sENVIRONMENT=node -sWASM_ASYNC_COMPILATION=0 -sNODERAWFS=1 -sALLOW_MEMORY_GROWTH=1 -sEXIT_RUNTIME=1 -o "$dir/golden.cjs"
+        -sENVIRONMENT=node -sWASM_ASYNC_COMPILATION=0 -sNODERAWFS=1 -sALLOW_MEMORY_GROWTH=1 \
+        -sEXIT_RUNTIME=1 -o "$dir/golden.cjs"
   } >"$dir.log" 2>&1 || { tail -n 30 "$dir.log"; echo "BUILD FAILED (log: $dir.log)"; return 1; }
 }
 

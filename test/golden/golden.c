@@ -13,7 +13,7 @@
  * kernel set of dc_kernels_available() with dc_kernels_scalar on the rows, and prints
  *     case-name sha256(stream) length
  *
- * Usage: golden                 print the list (what test/golden/expected.txt holds)
+ * Usage: golden                 print the list: `golden > test/golden/expected.txt`
  *        golden --check FILE    compare with FILE; prints "N passed, M failed"
  *        golden --only TEXT     restrict either mode to case names containing TEXT
  */
@@ -237,9 +237,15 @@ static size_t fill_row(g_rng *r, int shape, void *row, int dtype, size_t n, size
         const int p = l->mant_bits + 1; /* precision of the dtype */
         for (size_t i = 0; i < n; i++) {
             switch (rng_below(r, 6)) {
-            case 0: put(row, dtype, i, 1, -32); break;                                 /* 2^-32 */
-            case 1: put(row, dtype, i, ((uint64_t)1 << p) - 1, -32 - p); break;        /* just under */
-            case 2: put(row, dtype, i, ((uint64_t)1 << (p - 1)) + 1, -32 - (p - 1)); break; /* over */
+            case 0: /* 2^-32 */
+                put(row, dtype, i, 1, -32);
+                break;
+            case 1: /* the largest value below 2^-32 */
+                put(row, dtype, i, ((uint64_t)1 << p) - 1, -32 - p);
+                break;
+            case 2: /* the smallest value above 2^-32 */
+                put(row, dtype, i, ((uint64_t)1 << (p - 1)) + 1, -32 - (p - 1));
+                break;
             case 3: put(row, dtype, i, 1, -33); break;
             default: put_random(r, row, dtype, i, -31 - (int)rng_below(r, 4)); break;
             }
@@ -575,6 +581,11 @@ int main(int argc, char **argv)
     if (check && !(expected = read_expected(check, &nexp)))
         return 2;
 
+    if (!check) /* the list is test/golden/expected.txt as it stands */
+        printf("%s\n%s\n%s\n",
+               "# Golden streams: case-name sha256(stream) length. Written by test/golden/golden.c (no",
+               "# arguments); every platform must reproduce every line (scripts/test-platforms.sh,",
+               "# docs/determinism.md). A change here is a change of the stream formats.");
     g_kernel_stats kst = {0, 0};
     unsigned long passed = 0, failed = 0, refused = 0;
     g_case c;
