@@ -1,0 +1,107 @@
+// The examples' model + coder pipeline (examples/models/, used by examples/node/ and the
+// browser demo): round trips, the container, and that the context-mixing model beats gzip.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, existsSync } from 'node:fs';
+import { gzipSync, constants } from 'node:zlib';
+import * as zlib from 'node:zlib';
+import { DistributionCoder } from 'distribution-coder';
+import { compress, decompress } from '../../examples/models/codec.mjs';
+import { ContextMixingModel } from '../../examples/models/context-mixing.mjs';
+import { crc32, pack, unpack, HEADER_BYTES } from '../../examples/models/container.mjs';
+
+const TEXT = new Uint8Array(readFileSync(new URL('../../examples/data/fsf-licenses.txt', import.meta.url)));
+const SLICE = TEXT.subarray(0, 16384);
+
+test('context mixing: a 16 KiB slice of the shipped text round-trips and beats gzip -9', async () => {
+  const file = await compress(DistributionCoder, new ContextMixingModel(), ContextMixingModel.id, SLICE);
+  const { bytes, verified } = await decompress(DistributionCoder, new ContextMixingModel(), file);
+  assert.equal(verified, true);
+  assert.deepEqual(bytes, SLICE);
+  const gz = gzipSync(SLICE, { level: constants.Z_BEST_COMPRESSION }).length;
+  assert.ok(file.length < gz, `context mixing ${file.length} B vs gzip ${gz} B`);
+  // Well below gzip, not just below: at most 85% of its size on this English text.
+  assert.ok(file.length < 0.85 * gz, `context mixing ${file.length} B vs gzip ${gz} B`);
+});
+
+test('context mixing: the distribution is a proper one and is the same for two model instances', () => {
+  const a = new ContextMixingModel();
+  const b = new ContextMixingModel();
+  const pa = new Float64Array(256);
+  const pb = new Float64Array(256);
+  for (let i = 0; i < 3000; i++) {
+    a.predict(pa);
+    b.predict(pb);
+    assert.deepEqual(pa, pb);
+    let sum = 0;
+    for (const p of pa) {
+      assert.ok(p > 0 && p < 1);
+      sum += p;
+    }
+    assert.ok(Math.abs(sum - 1) < 1e-9, `sum ${sum}`);
+    a.update(TEXT[i]);
+    b.update(TEXT[i]);
+  }
+});
+
+test('context mixing: learns, the actual byte gets most of the mass once the text repeats', () => {
+  const m = new ContextMixingModel();
+  const out = new Float64Array(256);
+  const phrase = new TextEncoder().encode('the quick brown fox jumps over the lazy dog. ');
+  let late = 0;
+  for (let r = 0; r < 8; r++) {
+    for (const byte of phrase) {
+      m.predict(out);
+      if (r === 7) late += out[byte];
+      m.update(byte);
+    }
+  }
+  assert.ok(late / phrase.length > 0.9, `mean probability of the next byte on the 8th repeat: ${late / phrase.length}`);
+});
+
+test('empty input and single bytes round-trip', async () => {
+  for (const input of [new Uint8Array(0), Uint8Array.of(0), Uint8Array.of(255), Uint8Array.of(10, 10, 10)]) {
+    const file = await compress(DistributionCoder, new ContextMixingModel(), 1, input);
+    const { bytes, verified } = await decompress(DistributionCoder, new ContextMixingModel(), file);
+    assert.equal(verified, true);
+    assert.deepEqual(bytes, input);
+  }
+});
+
+test('container: header fields, CRC-32 matches zlib, bad magic refused, damage detected', async () => {
+  assert.equal(crc32(new TextEncoder().encode('123456789')), 0xcbf43926); // the CRC-32 check value
+  if (typeof zlib.crc32 === 'function') assert.equal(crc32(SLICE), zlib.crc32(SLICE));
+  const file = pack({ modelId: 2, length: 5, crc: 0xdeadbeef, stream: Uint8Array.of(1, 2, 3) });
+  assert.equal(file.length, HEADER_BYTES + 3);
+  assert.deepEqual(unpack(file), { modelId: 2, length: 5, crc: 0xdeadbeef, stream: Uint8Array.of(1, 2, 3) });
+  assert.throws(() => unpack(Uint8Array.of(1, 2, 3)), /DCX1/);
+  const good = await compress(DistributionCoder, new ContextMixingModel(), 1, SLICE.subarray(0, 2000));
+  const bad = good.slice();
+  bad[HEADER_BYTES + 40] ^= 0x10;
+  const { bytes, verified } = await decompress(DistributionCoder, new ContextMixingModel(), bad);
+  assert.equal(verified, false);
+  assert.notDeepEqual(bytes, SLICE.subarray(0, 2000));
+});
+
+const ORT_PRESENT = existsSync(new URL('../../node_modules/onnxruntime-web/package.json', import.meta.url));
+
+test('ONNX model under onnxruntime-web (wasm, one thread): valid distributions, round trip', { skip: !ORT_PRESENT && 'onnxruntime-web not installed' }, async () => {
+  const { OnnxByteModel, loadOnnxRuntimeForNode } = await import('../../examples/models/onnx-model.mjs');
+  const ort = await loadOnnxRuntimeForNode();
+  const onnx = readFileSync(new URL('../../examples/models/byte-mlp.onnx', import.meta.url));
+  const model = await OnnxByteModel.create(ort, onnx);
+  const out = new Float32Array(256);
+  await model.predict(out);
+  const sum = out.reduce((s, x) => s + x, 0);
+  assert.ok(Math.abs(sum - 1) < 1e-4, `softmax sums to ${sum}`);
+  await model.release();
+
+  const input = new Uint8Array(readFileSync(new URL('../../examples/data/gpl-3.txt', import.meta.url))).subarray(0, 1500);
+  const file = await compress(DistributionCoder, await OnnxByteModel.create(ort, onnx), OnnxByteModel.id, input);
+  assert.equal(unpack(file).modelId, OnnxByteModel.id);
+  const { bytes, verified } = await decompress(DistributionCoder, await OnnxByteModel.create(ort, onnx), file);
+  assert.equal(verified, true);
+  assert.deepEqual(bytes, input);
+  // A trained network, not a uniform guess: well under 8 bits per byte on unseen English.
+  assert.ok((8 * file.length) / input.length < 4.5, `${(8 * file.length) / input.length} bits per byte`);
+});
