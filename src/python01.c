@@ -182,9 +182,357 @@ static const py_kernels py_kernels_scalar = {
     {blk_f32, blk_f64, blk_f16, blk_bf16},
 };
 
+#if (defined(__x86_64__) && defined(__GNUC__)) || defined(__wasm_simd128__)
+/* Adds a scalar pass over [nv, count) of a block to a vector part's sum and max. */
+static void add_tail(py_blk_fn scalar, const unsigned char *p, size_t esize, size_t nv,
+                     size_t count, uint64_t sum, uint64_t max, py_blk *out)
+{
+    py_blk t = {0, 0, 0};
+    if (nv < count)
+        scalar(p + nv * esize, count - nv, &t);
+    out->sum = sum + t.sum;
+    out->max = t.max > max ? t.max : max;
+    out->raw = t.raw; /* the vector part holds only values in [+0, 1) */
+}
+#endif
+
+/* ---- SIMD block kernels ----
+ * Each handles the common block (every element a value in [+0, 1), so every count is
+ * below 2^32) and hands any other block to the scalar kernel. For p < 1, p * 2^32 is
+ * made exactly as a float by adding 32 to the exponent field (a subnormal f32 becomes a
+ * normal below 1, which truncates to 0, as it should), then truncated. Where only a
+ * signed conversion exists (x86), p in [0.5, 1) is scaled by 2^31 instead and doubled:
+ * p * 2^31 is an integer there, so nothing is lost. Sums are kept as high and low 16-bit
+ * halves in 32-bit lanes (at most 64 elements per lane per block: no overflow). */
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define PY_HAVE_X86 1
+#define PY_AVX2 __attribute__((target("avx2")))
+
+static inline uint64_t sse2_hsum(__m128i v) /* four u32 lanes */
+{
+    const __m128i lo = _mm_and_si128(v, _mm_set1_epi64x(0xFFFFFFFF));
+    __m128i t = _mm_add_epi64(lo, _mm_srli_epi64(v, 32));
+    t = _mm_add_epi64(t, _mm_unpackhi_epi64(t, t));
+    return (uint64_t)_mm_cvtsi128_si64(t);
+}
+
+typedef struct sse2_acc {
+    __m128i flag, hi, lo, max; /* max holds counts ^ 2^31 (signed order = unsigned) */
+} sse2_acc;
+
+static inline void sse2_acc_init(sse2_acc *a)
+{
+    a->flag = a->hi = a->lo = _mm_setzero_si128();
+    a->max = _mm_set1_epi32((int)0x80000000u);
+}
+
+/* Counts from p * 2^32 (or p * 2^31 where ge, the p >= 0.5 mask) as a float. */
+static inline void sse2_add_counts(sse2_acc *a, __m128i x, __m128i ge)
+{
+    __m128i q = _mm_cvttps_epi32(_mm_castsi128_ps(x));
+    q = _mm_add_epi32(q, _mm_and_si128(q, ge));
+    q = _mm_sub_epi32(q, _mm_cmpeq_epi32(q, _mm_setzero_si128()));
+    a->hi = _mm_add_epi32(a->hi, _mm_srli_epi32(q, 16));
+    a->lo = _mm_add_epi32(a->lo, _mm_and_si128(q, _mm_set1_epi32(0xFFFF)));
+    const __m128i qb = _mm_xor_si128(q, _mm_set1_epi32((int)0x80000000u));
+    const __m128i gt = _mm_cmpgt_epi32(qb, a->max);
+    a->max = _mm_or_si128(_mm_and_si128(gt, qb), _mm_andnot_si128(gt, a->max));
+}
+
+/* Four f32 bit patterns (also bf16 << 16). */
+static inline void sse2_f32_lanes(sse2_acc *a, __m128i b)
+{
+    a->flag = _mm_or_si128(a->flag, _mm_or_si128(_mm_cmpgt_epi32(b, _mm_set1_epi32(0x3F7FFFFF)), b));
+    const __m128i ge = _mm_cmpgt_epi32(b, _mm_set1_epi32(0x3EFFFFFF));
+    const __m128i exp = _mm_sub_epi32(_mm_set1_epi32(32 << 23), _mm_and_si128(ge, _mm_set1_epi32(1 << 23)));
+    sse2_add_counts(a, _mm_add_epi32(b, exp), ge);
+}
+
+/* Four f16 bit patterns in 32-bit lanes: (h << 13) + (144 << 23) is p * 2^32 as an f32
+   for a normal h; for a subnormal h it is 2^17 + (m << 7) and the count is m << 8. */
+static inline void sse2_f16_lanes(sse2_acc *a, __m128i h)
+{
+    a->flag = _mm_or_si128(a->flag, _mm_cmpgt_epi32(h, _mm_set1_epi32(0x3BFF)));
+    const __m128i ge = _mm_cmpgt_epi32(h, _mm_set1_epi32(0x37FF));
+    const __m128i sub = _mm_cmpgt_epi32(_mm_set1_epi32(0x400), h);
+    const __m128i exp = _mm_sub_epi32(_mm_set1_epi32(144 << 23), _mm_and_si128(ge, _mm_set1_epi32(1 << 23)));
+    const __m128i f = _mm_cvttps_epi32(_mm_castsi128_ps(_mm_add_epi32(_mm_slli_epi32(h, 13), exp)));
+    const __m128i s = _mm_sub_epi32(_mm_add_epi32(f, f), _mm_set1_epi32(1 << 18));
+    const __m128i q = _mm_or_si128(_mm_and_si128(sub, s), _mm_andnot_si128(sub, f));
+    /* q is the count, or half of it where ge; the rest is sse2_add_counts after the
+       conversion */
+    __m128i c = _mm_add_epi32(q, _mm_and_si128(q, ge));
+    c = _mm_sub_epi32(c, _mm_cmpeq_epi32(c, _mm_setzero_si128()));
+    a->hi = _mm_add_epi32(a->hi, _mm_srli_epi32(c, 16));
+    a->lo = _mm_add_epi32(a->lo, _mm_and_si128(c, _mm_set1_epi32(0xFFFF)));
+    const __m128i cb = _mm_xor_si128(c, _mm_set1_epi32((int)0x80000000u));
+    const __m128i gt = _mm_cmpgt_epi32(cb, a->max);
+    a->max = _mm_or_si128(_mm_and_si128(gt, cb), _mm_andnot_si128(gt, a->max));
+}
+
+/* 1 when the block is not all in [+0, 1) (the caller then uses the scalar kernel). */
+static inline int sse2_finish(const sse2_acc *a, uint64_t *sum, uint64_t *max)
+{
+    if (_mm_movemask_epi8(a->flag) & 0x8888)
+        return 1;
+    *sum = (sse2_hsum(a->hi) << 16) + sse2_hsum(a->lo);
+    uint32_t m[4];
+    _mm_storeu_si128((__m128i *)m, a->max);
+    uint32_t best = 0;
+    for (int i = 0; i < 4; i++) {
+        const uint32_t v = m[i] ^ 0x80000000u;
+        best = v > best ? v : best;
+    }
+    *max = best;
+    return 0;
+}
+
+static void sse2_blk_f32(const unsigned char *p, size_t count, py_blk *out)
+{
+    const size_t nv = count & ~(size_t)3;
+    sse2_acc a;
+    sse2_acc_init(&a);
+    for (size_t i = 0; i < nv; i += 4)
+        sse2_f32_lanes(&a, _mm_loadu_si128((const __m128i *)(p + 4 * i)));
+    uint64_t sum, max;
+    if (sse2_finish(&a, &sum, &max))
+        blk_f32(p, count, out);
+    else
+        add_tail(blk_f32, p, 4, nv, count, sum, max, out);
+}
+
+static void sse2_blk_bf16(const unsigned char *p, size_t count, py_blk *out)
+{
+    const size_t nv = count & ~(size_t)7;
+    sse2_acc a;
+    sse2_acc_init(&a);
+    const __m128i zero = _mm_setzero_si128();
+    for (size_t i = 0; i < nv; i += 8) {
+        const __m128i v = _mm_loadu_si128((const __m128i *)(p + 2 * i));
+        sse2_f32_lanes(&a, _mm_unpacklo_epi16(zero, v));
+        sse2_f32_lanes(&a, _mm_unpackhi_epi16(zero, v));
+    }
+    uint64_t sum, max;
+    if (sse2_finish(&a, &sum, &max))
+        blk_bf16(p, count, out);
+    else
+        add_tail(blk_bf16, p, 2, nv, count, sum, max, out);
+}
+
+static void sse2_blk_f16(const unsigned char *p, size_t count, py_blk *out)
+{
+    const size_t nv = count & ~(size_t)7;
+    sse2_acc a;
+    sse2_acc_init(&a);
+    const __m128i zero = _mm_setzero_si128();
+    for (size_t i = 0; i < nv; i += 8) {
+        const __m128i v = _mm_loadu_si128((const __m128i *)(p + 2 * i));
+        sse2_f16_lanes(&a, _mm_unpacklo_epi16(v, zero));
+        sse2_f16_lanes(&a, _mm_unpackhi_epi16(v, zero));
+    }
+    uint64_t sum, max;
+    if (sse2_finish(&a, &sum, &max))
+        blk_f16(p, count, out);
+    else
+        add_tail(blk_f16, p, 2, nv, count, sum, max, out);
+}
+
+static const py_kernels py_kernels_sse2 = {
+    "sse2",
+    {sse2_blk_f32, blk_f64, sse2_blk_f16, sse2_blk_bf16},
+};
+
+PY_AVX2 static void avx2_blk_f32(const unsigned char *p, size_t count, py_blk *out)
+{
+    const size_t nv = count & ~(size_t)7;
+    const __m256i zero = _mm256_setzero_si256();
+    const __m256i one_m1 = _mm256_set1_epi32(0x3F7FFFFF), half_m1 = _mm256_set1_epi32(0x3EFFFFFF);
+    const __m256i magic = _mm256_set1_epi32(32 << 23), unit = _mm256_set1_epi32(1 << 23);
+    const __m256i m16 = _mm256_set1_epi32(0xFFFF);
+    __m256i flag = zero, hi = zero, lo = zero, mx = zero;
+    for (size_t i = 0; i < nv; i += 8) {
+        const __m256i b = _mm256_loadu_si256((const __m256i *)(p + 4 * i));
+        flag = _mm256_or_si256(flag, _mm256_or_si256(_mm256_cmpgt_epi32(b, one_m1), b));
+        const __m256i ge = _mm256_cmpgt_epi32(b, half_m1);
+        const __m256i x = _mm256_add_epi32(b, _mm256_sub_epi32(magic, _mm256_and_si256(ge, unit)));
+        __m256i q = _mm256_cvttps_epi32(_mm256_castsi256_ps(x));
+        q = _mm256_add_epi32(q, _mm256_and_si256(q, ge));
+        q = _mm256_sub_epi32(q, _mm256_cmpeq_epi32(q, zero));
+        hi = _mm256_add_epi32(hi, _mm256_srli_epi32(q, 16));
+        lo = _mm256_add_epi32(lo, _mm256_and_si256(q, m16));
+        mx = _mm256_max_epu32(mx, q);
+    }
+    if (_mm256_movemask_ps(_mm256_castsi256_ps(flag))) {
+        blk_f32(p, count, out);
+        return;
+    }
+    const __m128i h = _mm_add_epi32(_mm256_castsi256_si128(hi), _mm256_extracti128_si256(hi, 1));
+    const __m128i l = _mm_add_epi32(_mm256_castsi256_si128(lo), _mm256_extracti128_si256(lo, 1));
+    __m128i m = _mm_max_epu32(_mm256_castsi256_si128(mx), _mm256_extracti128_si256(mx, 1));
+    m = _mm_max_epu32(m, _mm_shuffle_epi32(m, 0x4E));
+    m = _mm_max_epu32(m, _mm_shuffle_epi32(m, 0xB1));
+    add_tail(blk_f32, p, 4, nv, count, (sse2_hsum(h) << 16) + sse2_hsum(l),
+             (uint32_t)_mm_cvtsi128_si32(m), out);
+}
+
+static const py_kernels py_kernels_avx2 = {
+    "avx2",
+    {avx2_blk_f32, blk_f64, sse2_blk_f16, sse2_blk_bf16},
+};
+
+#elif defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#define PY_HAVE_WASM 1
+
+/* wasm converts to unsigned with saturation, so p * 2^32 < 2^32 converts directly. */
+typedef struct wasm_acc {
+    v128_t flag, hi, lo, max;
+} wasm_acc;
+
+static inline void wasm_acc_init(wasm_acc *a)
+{
+    a->flag = a->hi = a->lo = a->max = wasm_i32x4_splat(0);
+}
+
+static inline void wasm_add_counts(wasm_acc *a, v128_t q)
+{
+    q = wasm_i32x4_sub(q, wasm_i32x4_eq(q, wasm_i32x4_splat(0)));
+    a->hi = wasm_i32x4_add(a->hi, wasm_u32x4_shr(q, 16));
+    a->lo = wasm_i32x4_add(a->lo, wasm_v128_and(q, wasm_i32x4_splat(0xFFFF)));
+    a->max = wasm_u32x4_max(a->max, q);
+}
+
+static inline void wasm_f32_lanes(wasm_acc *a, v128_t b)
+{
+    a->flag = wasm_v128_or(a->flag, wasm_v128_or(wasm_i32x4_gt(b, wasm_i32x4_splat(0x3F7FFFFF)), b));
+    wasm_add_counts(a, wasm_u32x4_trunc_sat_f32x4(wasm_i32x4_add(b, wasm_i32x4_splat(32 << 23))));
+}
+
+static inline void wasm_f16_lanes(wasm_acc *a, v128_t h)
+{
+    a->flag = wasm_v128_or(a->flag, wasm_i32x4_gt(h, wasm_i32x4_splat(0x3BFF)));
+    const v128_t sub = wasm_i32x4_gt(wasm_i32x4_splat(0x400), h);
+    const v128_t f = wasm_u32x4_trunc_sat_f32x4(
+        wasm_i32x4_add(wasm_i32x4_shl(h, 13), wasm_i32x4_splat(144 << 23)));
+    const v128_t s = wasm_i32x4_sub(wasm_i32x4_add(f, f), wasm_i32x4_splat(1 << 18));
+    wasm_add_counts(a, wasm_v128_bitselect(s, f, sub));
+}
+
+static inline int wasm_finish(const wasm_acc *a, uint64_t *sum, uint64_t *max)
+{
+    if (wasm_i32x4_bitmask(a->flag))
+        return 1;
+    const v128_t hi = a->hi, lo = a->lo, mx = a->max;
+    *sum = (((uint64_t)wasm_u32x4_extract_lane(hi, 0) + wasm_u32x4_extract_lane(hi, 1) +
+             wasm_u32x4_extract_lane(hi, 2) + wasm_u32x4_extract_lane(hi, 3)) << 16) +
+           (uint64_t)wasm_u32x4_extract_lane(lo, 0) + wasm_u32x4_extract_lane(lo, 1) +
+           wasm_u32x4_extract_lane(lo, 2) + wasm_u32x4_extract_lane(lo, 3);
+    uint32_t best = 0;
+    const uint32_t m[4] = {wasm_u32x4_extract_lane(mx, 0), wasm_u32x4_extract_lane(mx, 1),
+                           wasm_u32x4_extract_lane(mx, 2), wasm_u32x4_extract_lane(mx, 3)};
+    for (int i = 0; i < 4; i++)
+        best = m[i] > best ? m[i] : best;
+    *max = best;
+    return 0;
+}
+
+static void wasm_blk_f32(const unsigned char *p, size_t count, py_blk *out)
+{
+    const size_t nv = count & ~(size_t)3;
+    wasm_acc a;
+    wasm_acc_init(&a);
+    for (size_t i = 0; i < nv; i += 4)
+        wasm_f32_lanes(&a, wasm_v128_load(p + 4 * i));
+    uint64_t sum, max;
+    if (wasm_finish(&a, &sum, &max))
+        blk_f32(p, count, out);
+    else
+        add_tail(blk_f32, p, 4, nv, count, sum, max, out);
+}
+
+static void wasm_blk_bf16(const unsigned char *p, size_t count, py_blk *out)
+{
+    const size_t nv = count & ~(size_t)7;
+    wasm_acc a;
+    wasm_acc_init(&a);
+    for (size_t i = 0; i < nv; i += 8) {
+        const v128_t v = wasm_v128_load(p + 2 * i);
+        wasm_f32_lanes(&a, wasm_i32x4_shl(wasm_u32x4_extend_low_u16x8(v), 16));
+        wasm_f32_lanes(&a, wasm_i32x4_shl(wasm_u32x4_extend_high_u16x8(v), 16));
+    }
+    uint64_t sum, max;
+    if (wasm_finish(&a, &sum, &max))
+        blk_bf16(p, count, out);
+    else
+        add_tail(blk_bf16, p, 2, nv, count, sum, max, out);
+}
+
+static void wasm_blk_f16(const unsigned char *p, size_t count, py_blk *out)
+{
+    const size_t nv = count & ~(size_t)7;
+    wasm_acc a;
+    wasm_acc_init(&a);
+    for (size_t i = 0; i < nv; i += 8) {
+        const v128_t v = wasm_v128_load(p + 2 * i);
+        wasm_f16_lanes(&a, wasm_u32x4_extend_low_u16x8(v));
+        wasm_f16_lanes(&a, wasm_u32x4_extend_high_u16x8(v));
+    }
+    uint64_t sum, max;
+    if (wasm_finish(&a, &sum, &max))
+        blk_f16(p, count, out);
+    else
+        add_tail(blk_f16, p, 2, nv, count, sum, max, out);
+}
+
+static const py_kernels py_kernels_wasm = {
+    "wasm-simd128",
+    {wasm_blk_f32, blk_f64, wasm_blk_f16, wasm_blk_bf16},
+};
+#endif
+
+/* Kernel sets this build can run here, best first, NULL-terminated. */
+static const py_kernels *const *py_kernel_sets(void)
+{
+#if defined(PY_HAVE_X86)
+    static const py_kernels *const sets[] = {&py_kernels_avx2, &py_kernels_sse2,
+                                             &py_kernels_scalar, NULL};
+    return __builtin_cpu_supports("avx2") ? sets : sets + 1;
+#elif defined(PY_HAVE_WASM)
+    static const py_kernels *const sets[] = {&py_kernels_wasm, &py_kernels_scalar, NULL};
+    return sets;
+#else
+    static const py_kernels *const sets[] = {&py_kernels_scalar, NULL};
+    return sets;
+#endif
+}
+
 static const py_kernels *py_kernels_active(void)
 {
-    return &py_kernels_scalar;
+    return py_kernel_sets()[0];
+}
+
+/* For test/test_python01.c (declared there): runs kernel set `set` (0 = the active one,
+   counting down to the scalar one) on one block; returns its name, or NULL when this
+   build and CPU have fewer sets. out = {sum, max, raw}. */
+const char *dc_py01_test_block(int set, int dtype, const void *p, size_t count,
+                               uint64_t out[3]);
+const char *dc_py01_test_block(int set, int dtype, const void *p, size_t count,
+                               uint64_t out[3])
+{
+    const py_kernels *const *sets = py_kernel_sets();
+    for (int i = 0; i < set; i++)
+        if (!sets[i])
+            return NULL;
+    if (!sets[set] || dtype < 0 || dtype > 3 || count > DC_BLOCK_SIZE)
+        return NULL;
+    py_blk r;
+    sets[set]->blk[dtype]((const unsigned char *)p, count, &r);
+    out[0] = r.sum;
+    out[1] = r.max;
+    out[2] = r.raw;
+    return sets[set]->name;
 }
 
 /* Running result of a scan over consecutive ranges. */

@@ -6,6 +6,7 @@
 #include "test_util.h"
 
 #include "internal.h"
+#include "quantize.h"
 
 #define VECTORS_PATH "data/python-0.1/public.json"
 #define TWO32 ((uint64_t)1 << 32)
@@ -276,6 +277,105 @@ static void reference_arithmetic(test_rng *rng)
 #else
     (void)rng;
 #endif
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Block kernels (every SIMD set this build and CPU have, and the scalar one) against    */
+/* the reference counts, clamped to 2^32 as the library keeps them.                     */
+
+const char *dc_py01_test_block(int set, int dtype, const void *p, size_t count,
+                               uint64_t out[3]);
+
+static uint64_t raw_bits(const void *dist, int dtype, size_t i)
+{
+    const unsigned char *p = (const unsigned char *)dist;
+    switch (dtype) {
+    case DC_DTYPE_F32: { uint32_t b; memcpy(&b, p + 4 * i, 4); return b; }
+    case DC_DTYPE_F64: { uint64_t b; memcpy(&b, p + 8 * i, 8); return b; }
+    default:           { uint16_t b; memcpy(&b, p + 2 * i, 2); return b; }
+    }
+}
+
+static void put_bits(void *dist, int dtype, size_t i, uint64_t b)
+{
+    unsigned char *p = (unsigned char *)dist;
+    switch (dtype) {
+    case DC_DTYPE_F32: { const uint32_t v = (uint32_t)b; memcpy(p + 4 * i, &v, 4); break; }
+    case DC_DTYPE_F64: memcpy(p + 8 * i, &b, 8); break;
+    default: { const uint16_t v = (uint16_t)b; memcpy(p + 2 * i, &v, 2); break; }
+    }
+}
+
+static void block_kernels(test_rng *r)
+{
+    /* bits of 0.5, 1.0, +Inf and the sign, per dtype */
+    static const uint64_t half[4] = {0x3F000000u, 0x3FE0000000000000u, 0x3800u, 0x3F00u};
+    static const uint64_t one[4] = {0x3F800000u, 0x3FF0000000000000u, 0x3C00u, 0x3F80u};
+    static const uint64_t inf[4] = {0x7F800000u, 0x7FF0000000000000u, 0x7C00u, 0x7F80u};
+    static const uint64_t sign[4] = {0x80000000u, 0x8000000000000000u, 0x8000u, 0x8000u};
+    unsigned char buf[DC_BLOCK_SIZE * 8 + 8];
+    int sets_seen = 0, ok = 1;
+    for (int iter = 0; iter < 6000; iter++) {
+        const int dtype = (int)(rng_next(r) % 4);
+        const size_t count = rng_next(r) % 3 ? DC_BLOCK_SIZE : rng_next(r) % (DC_BLOCK_SIZE + 1);
+        const int rare = (int)(rng_next(r) % 4); /* 0: block may hold values outside [0, 1) */
+        unsigned char *dist = buf + rng_next(r) % 8; /* any alignment */
+        for (size_t i = 0; i < count; i++) {
+            const uint64_t x = rng_next(r);
+            uint64_t b;
+            switch (rng_next(r) % 8) {
+            case 0: b = 0; break;
+            case 1: b = half[dtype] + x % 64; break;            /* 0.5 and just above */
+            case 2: b = one[dtype] - 1 - x % 64; break;         /* just below 1 */
+            case 3: b = x % 64; break;                          /* subnormals */
+            case 4: b = half[dtype] - 1 - x % 4096; break;      /* just below 0.5 */
+            default: b = x % one[dtype]; break;                 /* anything in [0, 1) */
+            }
+            if (rare == 0 && rng_next(r) % 32 == 0) {
+                switch (rng_next(r) % 5) {
+                case 0: b = sign[dtype]; break;                  /* -0.0 */
+                case 1: b = one[dtype] + x % 1000; break;        /* >= 1 */
+                case 2: b = inf[dtype]; break;
+                case 3: b = inf[dtype] + 1 + x % 16; break;      /* NaN */
+                default: b |= sign[dtype]; break;                /* negative */
+                }
+            }
+            put_bits(dist, dtype, i, b);
+        }
+        uint64_t sum = 0, max = 0;
+        int bad = 0, suspicious = 0;
+        for (size_t i = 0; i < count; i++) {
+            const uint64_t b = raw_bits(dist, dtype, i), mag = b & (sign[dtype] - 1);
+            suspicious |= b >= inf[dtype];
+            bad |= mag >= inf[dtype] || (b != mag && mag != 0);
+            const double q = ref_value(dist, dtype, i) * 4294967296.0;
+            uint64_t c = !(q >= 1.0) ? 1 : q >= 4294967296.0 ? TWO32 : (uint64_t)q;
+            sum += c;
+            max = c > max ? c : max;
+        }
+        for (int set = 0;; set++) {
+            uint64_t out[3];
+            const char *name = dc_py01_test_block(set, dtype, dist, count, out);
+            if (!name)
+                break;
+            sets_seen = set + 1 > sets_seen ? set + 1 : sets_seen;
+            const int good = (bad || (out[0] == sum && out[1] == max)) &&
+                             (out[2] >= inf[dtype]) == suspicious;
+            if (!good && ok)
+                fprintf(stderr, "block kernel %s, %s, %zu elements: sum %llu/%llu max %llu/%llu\n",
+                        name, dtype_names[dtype], count, (unsigned long long)out[0],
+                        (unsigned long long)sum, (unsigned long long)out[1],
+                        (unsigned long long)max);
+            ok &= good;
+        }
+    }
+    CHECK(ok);
+    CHECK(sets_seen >= 1);
+    uint64_t out[3];
+    printf("python-0.1 block kernels checked:");
+    for (int set = 0; set < sets_seen; set++)
+        printf(" %s", dc_py01_test_block(set, 0, buf, 0, out));
+    printf("\n");
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -915,6 +1015,7 @@ int main(void)
 {
     test_rng r = {0x5059303131ull};
     reference_arithmetic(&r);
+    block_kernels(&r);
     boundary_defect_example();
     public_vectors();
     refusals();
