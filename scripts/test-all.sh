@@ -7,21 +7,24 @@
 set -eu
 cd "$(dirname "$0")/.."
 jobs="${DC_BUILD_JOBS:-2}"
+# Build directories (override to keep several checkouts' builds apart).
+native="${DC_NATIVE_BUILD:-build}"
+sanitize="${DC_SANITIZE_BUILD:-build-sanitize}"
 
 echo "== wasm module"
 npm run build
 
 echo "== native build and C tests"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
-cmake --build build -j "$jobs"
-ctest --test-dir build --output-on-failure
+cmake -S . -B "$native" -DCMAKE_BUILD_TYPE=Release
+cmake --build "$native" -j "$jobs"
+ctest --test-dir "$native" --output-on-failure
 
 echo "== native build with sanitizers and C tests"
-cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDC_SANITIZE=ON
-cmake --build build-sanitize -j "$jobs"
-ctest --test-dir build-sanitize --output-on-failure
+cmake -S . -B "$sanitize" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDC_SANITIZE=ON
+cmake --build "$sanitize" -j "$jobs"
+ctest --test-dir "$sanitize" --output-on-failure
 
 echo "== JS tests"
-node --test test/js/
+DC_ENCODE_FILE="${DC_ENCODE_FILE:-$PWD/$native/test/dc_encode_file}" node --test test/js/
 
 echo "== all tests passed"
