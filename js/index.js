@@ -573,19 +573,19 @@ export class DistributionCoder {
     }
     if (steps === 0) return;
     const code = this.#dtype;
-    const symPtr = rt.alloc(steps * 4, 'encodeSteps');
-    let p = 0;
-    let temp = false;
+    // The matrix first (a source inside wasm memory is read before anything can grow it).
+    const temp = !(this.#kind !== 1 && matrix.buffer === rt.memory.buffer && matrix.byteOffset === this.#stPtr && total * DTYPE_SIZES[code] <= this.#stBytes);
+    const p = this.#place(rt, matrix, 'matrix', 'encodeSteps', temp);
+    let symPtr = 0;
     try {
-      temp = !(this.#kind !== 1 && matrix.buffer === rt.memory.buffer && matrix.byteOffset === this.#stPtr && total * DTYPE_SIZES[code] <= this.#stBytes);
-      p = this.#place(rt, matrix, 'matrix', 'encodeSteps', temp);
+      symPtr = rt.alloc(steps * 4, 'encodeSteps');
       rt.u32.set(symbols, symPtr >>> 2);
       const r = rt.x.dc_encode_steps(this.#ptr, p, code, vocab, steps, symPtr, rt.scratch);
       rt.refresh();
       if (r !== 0) this.#batchFail(rt, r, 'encodeSteps', p, vocab);
     } finally {
-      if (temp && p) rt.x.free(p);
-      rt.x.free(symPtr);
+      if (temp) rt.x.free(p);
+      if (symPtr) rt.x.free(symPtr);
     }
   }
 
@@ -601,19 +601,19 @@ export class DistributionCoder {
     if (count !== undefined && count !== steps) throw new RangeError(`count is ${count} but matrix has ${steps} rows of vocab ${vocab}`);
     if (steps === 0) return new Int32Array(0);
     const code = this.#dtype;
-    const symPtr = rt.alloc(steps * 4, 'decodeSteps');
-    let p = 0;
-    let temp = false;
+    // The matrix first (a source inside wasm memory is read before anything can grow it).
+    const temp = !(this.#kind !== 1 && matrix.buffer === rt.memory.buffer && matrix.byteOffset === this.#stPtr && total * DTYPE_SIZES[code] <= this.#stBytes);
+    const p = this.#place(rt, matrix, 'matrix', 'decodeSteps', temp);
+    let symPtr = 0;
     try {
-      temp = !(this.#kind !== 1 && matrix.buffer === rt.memory.buffer && matrix.byteOffset === this.#stPtr && total * DTYPE_SIZES[code] <= this.#stBytes);
-      p = this.#place(rt, matrix, 'matrix', 'decodeSteps', temp);
+      symPtr = rt.alloc(steps * 4, 'decodeSteps');
       const r = rt.x.dc_decode_steps(this.#ptr, p, code, vocab, steps, symPtr, rt.scratch);
       rt.refresh();
       if (r !== 0) this.#batchFail(rt, r, 'decodeSteps', p, vocab);
       return rt.i32.slice(symPtr >>> 2, (symPtr >>> 2) + steps);
     } finally {
-      if (temp && p) rt.x.free(p);
-      rt.x.free(symPtr);
+      if (temp) rt.x.free(p);
+      if (symPtr) rt.x.free(symPtr);
     }
   }
 

@@ -188,3 +188,19 @@ test('a refused batch row keeps nothing of the batch and names the row', () => {
   assert.throws(() => dec.decodeSteps(matrix.slice(0, 16), { vocab }), /row 3: distribution\[1\] is NaN/);
   assert.deepEqual(Array.from(dec.decodeSteps([...good, ...good], { vocab })), [1, 2]);
 });
+
+test('a batch matrix that is another coder\'s view survives memory growth while it is copied', () => {
+  const vocab = 1 << 16;
+  const steps = 64; // 16 MiB of f32: copying it grows the memory
+  const other = new DistributionCoder();
+  const m = other.distributionView(vocab * steps);
+  for (let i = 0; i < m.length; i++) m[i] = (i % 97) + 1;
+  const symbols = Array.from({ length: steps }, (_, t) => (t * 977) % vocab);
+  const rows = Array.from({ length: steps }, (_, t) => m.slice(t * vocab, (t + 1) * vocab));
+  const enc = new DistributionCoder();
+  enc.encodeSteps(m, symbols, { vocab });
+  const ref = new DistributionCoder();
+  rows.forEach((r, t) => ref.encodeStep(r, symbols[t]));
+  assert.deepEqual(enc.finishEncoding(), ref.finishEncoding());
+  other.free();
+});
