@@ -149,9 +149,15 @@ export class DistributionCoderError extends Error {
  * Coders created afterwards use the new module; existing coders keep theirs. Without an
  * argument it retries the inlined module.
  */
-export function init(
-  source?: WebAssembly.Module | BufferSource | Response | PromiseLike<WebAssembly.Module | BufferSource | Response>,
-): Promise<void>;
+export function init(source?: WasmSource | PromiseLike<WasmSource>): Promise<void>;
+
+/** What init() accepts: a compiled module, the module's bytes, or a fetch() Response (or
+ * anything with an arrayBuffer() method) for them. */
+export type WasmSource = WebAssembly.Module | ArrayBuffer | ArrayBufferView | ResponseLike;
+
+export interface ResponseLike {
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
 
 /** Version of the C library in the current module, e.g. '0.1.0'. */
 export function version(): string;

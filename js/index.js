@@ -154,8 +154,9 @@ async function instantiate(source) {
     },
   };
   let src = await source;
-  if (typeof Response === 'function' && src instanceof Response) {
-    if (typeof WebAssembly.instantiateStreaming === 'function') {
+  if (src !== null && typeof src === 'object' && typeof src.arrayBuffer === 'function' && !(src instanceof WebAssembly.Module)) {
+    if (src.ok === false) throw new Error(`init: fetching the wasm module failed: HTTP ${src.status} ${src.statusText || ''}`.trim());
+    if (typeof Response === 'function' && src instanceof Response && typeof WebAssembly.instantiateStreaming === 'function') {
       try {
         const { instance } = await WebAssembly.instantiateStreaming(src.clone(), imports);
         holder = new Runtime(instance);

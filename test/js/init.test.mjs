@@ -49,6 +49,9 @@ test('init refuses what is not a distribution-coder module and keeps the current
   await assert.rejects(init('distribution_coder.wasm'), { name: 'TypeError', message: /init: source must be/ });
   await assert.rejects(init(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])), { name: 'TypeError', message: /does not export "memory"/ });
   await assert.rejects(init(new Uint8Array([1, 2, 3])), WebAssembly.CompileError);
+  await assert.rejects(init(new Response('not found', { status: 404 })), /HTTP 404/);
+  // Anything with arrayBuffer() will do (e.g. a Blob).
+  await init(new Blob([shipped]));
   assert.ok(stream().length > 0);
 });
 
