@@ -5,60 +5,34 @@
 // the chromium package; CHROMIUM=/path overrides /usr/bin/chromium).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 import { startDemoServer } from '../../scripts/serve-demo.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SAMPLE = readFileSync(join(ROOT, 'examples/data/gpl-3.txt'), 'utf8');
 const SCREENSHOT = join(ROOT, 'docs/demo-screenshot.png');
-const EXECUTABLE = process.env.CHROMIUM || '/usr/bin/chromium';
 
 let server;
-let context;
+let browser;
 let page;
 let userDataDir;
-const pageErrors = [];
+let pageErrors = [];
 
 before(async () => {
-  assert.ok(existsSync(EXECUTABLE), `Chromium not found at ${EXECUTABLE} (apt-get install chromium)`);
   const started = await startDemoServer({ port: 0 });
   server = started.server;
-  const { port } = started;
-  userDataDir = mkdtempSync(join(tmpdir(), 'dc-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: EXECUTABLE,
-    headless: true,
-    acceptDownloads: true,
-    viewport: { width: 1024, height: 900 },
-    args: [
-      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
-  });
-  page = context.pages()[0] || (await context.newPage());
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error') pageErrors.push(m.text());
-  });
-  // Only this machine: any request elsewhere fails the test.
-  await page.route('**/*', (route) => {
-    const u = new URL(route.request().url());
-    if (u.hostname === 'localhost' || u.hostname === '127.0.0.1' || u.protocol === 'blob:' || u.protocol === 'data:') return route.continue();
-    pageErrors.push(`request to ${u.href}`);
-    return route.abort();
-  });
-  await page.goto(`http://localhost:${port}/examples/browser/`);
+  browser = await launchChromium({ acceptDownloads: true, viewport: { width: 1024, height: 900 } });
+  ({ page, userDataDir, errors: pageErrors } = browser);
+  await page.goto(started.url);
   await page.waitForSelector('body[data-ready="yes"]', { timeout: 60_000 });
 });
 
 after(async () => {
-  if (context) await context.close();
+  if (browser) await browser.close();
   if (server) await new Promise((r) => server.close(r));
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
 });
 
 const text = (id) => page.locator(`#${id}`).textContent();
