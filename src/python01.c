@@ -344,97 +344,168 @@ static const py_kernels py_kernels_sse2 = {
     {sse2_blk_f32, blk_f64, sse2_blk_f16, sse2_blk_bf16},
 };
 
+/* AVX2. The counts of non-negative values below 1 grow with their bits, so the largest
+   count of a block is the count of its largest bit pattern: one unsigned max serves as
+   both the range check and the maximum. p in [0.5, 1) (exponent field 126) has the count
+   (2^23 + m) << 8 straight from the bits; smaller p go through the float conversion. */
+typedef struct avx2_acc {
+    __m256i raw, hi, lo;
+} avx2_acc;
+
+PY_AVX2 static inline void avx2_add(avx2_acc *a, __m256i q)
+{
+    q = _mm256_max_epu32(q, _mm256_set1_epi32(1));
+    a->hi = _mm256_add_epi32(a->hi, _mm256_srli_epi32(q, 16));
+    a->lo = _mm256_add_epi32(a->lo, _mm256_and_si256(q, _mm256_set1_epi32(0xFFFF)));
+}
+
+PY_AVX2 static inline void avx2_f32_lanes(avx2_acc *a, __m256i b)
+{
+    a->raw = _mm256_max_epu32(a->raw, b);
+    const __m256i ge = _mm256_cmpgt_epi32(b, _mm256_set1_epi32(0x3EFFFFFF));
+    const __m256i big = _mm256_or_si256(_mm256_slli_epi32(b, 8), _mm256_set1_epi32((int)0x80000000u));
+    const __m256i small = _mm256_cvttps_epi32(
+        _mm256_castsi256_ps(_mm256_add_epi32(b, _mm256_set1_epi32(32 << 23))));
+    avx2_add(a, _mm256_blendv_epi8(small, big, ge));
+}
+
+/* f16 bits h in 32-bit lanes: subnormal m << 8; normal below 0.5 through the float
+   (h << 13) + (144 << 23) = p * 2^32; [0.5, 1) is (2^10 + m) << 21. */
+PY_AVX2 static inline void avx2_f16_lanes(avx2_acc *a, __m256i h)
+{
+    a->raw = _mm256_max_epu32(a->raw, h);
+    const __m256i ge = _mm256_cmpgt_epi32(h, _mm256_set1_epi32(0x37FF));
+    const __m256i sub = _mm256_cmpgt_epi32(_mm256_set1_epi32(0x400), h);
+    const __m256i big = _mm256_or_si256(_mm256_slli_epi32(h, 21), _mm256_set1_epi32((int)0x80000000u));
+    const __m256i mid = _mm256_cvttps_epi32(_mm256_castsi256_ps(
+        _mm256_add_epi32(_mm256_slli_epi32(h, 13), _mm256_set1_epi32(144 << 23))));
+    const __m256i q = _mm256_blendv_epi8(_mm256_blendv_epi8(mid, big, ge), _mm256_slli_epi32(h, 8), sub);
+    avx2_add(a, q);
+}
+
+/* Reduces the vector part; 1 when its largest bits are not below `one` (then the caller
+   uses the scalar kernel for the whole block). */
+PY_AVX2 static inline int avx2_finish(const avx2_acc *a, uint32_t one, uint64_t *sum,
+                                      uint32_t *raw)
+{
+    __m128i r = _mm_max_epu32(_mm256_castsi256_si128(a->raw), _mm256_extracti128_si256(a->raw, 1));
+    r = _mm_max_epu32(r, _mm_shuffle_epi32(r, 0x4E));
+    r = _mm_max_epu32(r, _mm_shuffle_epi32(r, 0xB1));
+    *raw = (uint32_t)_mm_cvtsi128_si32(r);
+    if (*raw >= one)
+        return 1;
+    const __m128i h = _mm_add_epi32(_mm256_castsi256_si128(a->hi), _mm256_extracti128_si256(a->hi, 1));
+    const __m128i l = _mm_add_epi32(_mm256_castsi256_si128(a->lo), _mm256_extracti128_si256(a->lo, 1));
+    *sum = (sse2_hsum(h) << 16) + sse2_hsum(l);
+    return 0;
+}
+
 PY_AVX2 static void avx2_blk_f32(const unsigned char *p, size_t count, py_blk *out)
 {
     const size_t nv = count & ~(size_t)7;
-    const __m256i zero = _mm256_setzero_si256();
-    const __m256i one_m1 = _mm256_set1_epi32(0x3F7FFFFF), half_m1 = _mm256_set1_epi32(0x3EFFFFFF);
-    const __m256i magic = _mm256_set1_epi32(32 << 23), unit = _mm256_set1_epi32(1 << 23);
-    const __m256i m16 = _mm256_set1_epi32(0xFFFF);
-    __m256i flag = zero, hi = zero, lo = zero, mx = zero;
-    for (size_t i = 0; i < nv; i += 8) {
-        const __m256i b = _mm256_loadu_si256((const __m256i *)(p + 4 * i));
-        flag = _mm256_or_si256(flag, _mm256_or_si256(_mm256_cmpgt_epi32(b, one_m1), b));
-        const __m256i ge = _mm256_cmpgt_epi32(b, half_m1);
-        const __m256i x = _mm256_add_epi32(b, _mm256_sub_epi32(magic, _mm256_and_si256(ge, unit)));
-        __m256i q = _mm256_cvttps_epi32(_mm256_castsi256_ps(x));
-        q = _mm256_add_epi32(q, _mm256_and_si256(q, ge));
-        q = _mm256_sub_epi32(q, _mm256_cmpeq_epi32(q, zero));
-        hi = _mm256_add_epi32(hi, _mm256_srli_epi32(q, 16));
-        lo = _mm256_add_epi32(lo, _mm256_and_si256(q, m16));
-        mx = _mm256_max_epu32(mx, q);
-    }
-    if (_mm256_movemask_ps(_mm256_castsi256_ps(flag))) {
+    avx2_acc a;
+    a.raw = a.hi = a.lo = _mm256_setzero_si256();
+    for (size_t i = 0; i < nv; i += 8)
+        avx2_f32_lanes(&a, _mm256_loadu_si256((const __m256i *)(p + 4 * i)));
+    uint64_t sum = 0;
+    uint32_t raw;
+    if (avx2_finish(&a, 0x3F800000u, &sum, &raw))
         blk_f32(p, count, out);
-        return;
+    else
+        add_tail(blk_f32, p, 4, nv, count, sum, nv ? cl_f32(raw) : 0, out);
+}
+
+PY_AVX2 static void avx2_blk_bf16(const unsigned char *p, size_t count, py_blk *out)
+{
+    const size_t nv = count & ~(size_t)15;
+    avx2_acc a;
+    a.raw = a.hi = a.lo = _mm256_setzero_si256();
+    for (size_t i = 0; i < nv; i += 16) {
+        const __m128i v0 = _mm_loadu_si128((const __m128i *)(p + 2 * i));
+        const __m128i v1 = _mm_loadu_si128((const __m128i *)(p + 2 * i + 16));
+        avx2_f32_lanes(&a, _mm256_slli_epi32(_mm256_cvtepu16_epi32(v0), 16));
+        avx2_f32_lanes(&a, _mm256_slli_epi32(_mm256_cvtepu16_epi32(v1), 16));
     }
-    const __m128i h = _mm_add_epi32(_mm256_castsi256_si128(hi), _mm256_extracti128_si256(hi, 1));
-    const __m128i l = _mm_add_epi32(_mm256_castsi256_si128(lo), _mm256_extracti128_si256(lo, 1));
-    __m128i m = _mm_max_epu32(_mm256_castsi256_si128(mx), _mm256_extracti128_si256(mx, 1));
-    m = _mm_max_epu32(m, _mm_shuffle_epi32(m, 0x4E));
-    m = _mm_max_epu32(m, _mm_shuffle_epi32(m, 0xB1));
-    add_tail(blk_f32, p, 4, nv, count, (sse2_hsum(h) << 16) + sse2_hsum(l),
-             (uint32_t)_mm_cvtsi128_si32(m), out);
+    uint64_t sum = 0;
+    uint32_t raw;
+    if (avx2_finish(&a, 0x3F800000u, &sum, &raw))
+        blk_bf16(p, count, out);
+    else
+        add_tail(blk_bf16, p, 2, nv, count, sum, nv ? cl_f32(raw) : 0, out);
+}
+
+PY_AVX2 static void avx2_blk_f16(const unsigned char *p, size_t count, py_blk *out)
+{
+    const size_t nv = count & ~(size_t)15;
+    avx2_acc a;
+    a.raw = a.hi = a.lo = _mm256_setzero_si256();
+    for (size_t i = 0; i < nv; i += 16) {
+        const __m128i v0 = _mm_loadu_si128((const __m128i *)(p + 2 * i));
+        const __m128i v1 = _mm_loadu_si128((const __m128i *)(p + 2 * i + 16));
+        avx2_f16_lanes(&a, _mm256_cvtepu16_epi32(v0));
+        avx2_f16_lanes(&a, _mm256_cvtepu16_epi32(v1));
+    }
+    uint64_t sum = 0;
+    uint32_t raw;
+    if (avx2_finish(&a, 0x3C00u, &sum, &raw))
+        blk_f16(p, count, out);
+    else
+        add_tail(blk_f16, p, 2, nv, count, sum, nv ? cl_f16((uint16_t)raw) : 0, out);
 }
 
 static const py_kernels py_kernels_avx2 = {
     "avx2",
-    {avx2_blk_f32, blk_f64, sse2_blk_f16, sse2_blk_bf16},
+    {avx2_blk_f32, blk_f64, avx2_blk_f16, avx2_blk_bf16},
 };
 
 #elif defined(__wasm_simd128__)
 #include <wasm_simd128.h>
 #define PY_HAVE_WASM 1
 
-/* wasm converts to unsigned with saturation, so p * 2^32 < 2^32 converts directly. */
+/* wasm converts to unsigned with saturation, so p * 2^32 < 2^32 converts directly; as in
+   AVX2, the largest bits of a block give both the range check and the largest count. */
 typedef struct wasm_acc {
-    v128_t flag, hi, lo, max;
+    v128_t raw, hi, lo;
 } wasm_acc;
 
-static inline void wasm_acc_init(wasm_acc *a)
+static inline void wasm_add(wasm_acc *a, v128_t q)
 {
-    a->flag = a->hi = a->lo = a->max = wasm_i32x4_splat(0);
-}
-
-static inline void wasm_add_counts(wasm_acc *a, v128_t q)
-{
-    q = wasm_i32x4_sub(q, wasm_i32x4_eq(q, wasm_i32x4_splat(0)));
+    q = wasm_u32x4_max(q, wasm_i32x4_splat(1));
     a->hi = wasm_i32x4_add(a->hi, wasm_u32x4_shr(q, 16));
     a->lo = wasm_i32x4_add(a->lo, wasm_v128_and(q, wasm_i32x4_splat(0xFFFF)));
-    a->max = wasm_u32x4_max(a->max, q);
 }
 
 static inline void wasm_f32_lanes(wasm_acc *a, v128_t b)
 {
-    a->flag = wasm_v128_or(a->flag, wasm_v128_or(wasm_i32x4_gt(b, wasm_i32x4_splat(0x3F7FFFFF)), b));
-    wasm_add_counts(a, wasm_u32x4_trunc_sat_f32x4(wasm_i32x4_add(b, wasm_i32x4_splat(32 << 23))));
+    a->raw = wasm_u32x4_max(a->raw, b);
+    wasm_add(a, wasm_u32x4_trunc_sat_f32x4(wasm_i32x4_add(b, wasm_i32x4_splat(32 << 23))));
 }
 
+/* f16: normal h through (h << 13) + (144 << 23) = p * 2^32; subnormal m << 8. */
 static inline void wasm_f16_lanes(wasm_acc *a, v128_t h)
 {
-    a->flag = wasm_v128_or(a->flag, wasm_i32x4_gt(h, wasm_i32x4_splat(0x3BFF)));
+    a->raw = wasm_u32x4_max(a->raw, h);
     const v128_t sub = wasm_i32x4_gt(wasm_i32x4_splat(0x400), h);
     const v128_t f = wasm_u32x4_trunc_sat_f32x4(
         wasm_i32x4_add(wasm_i32x4_shl(h, 13), wasm_i32x4_splat(144 << 23)));
-    const v128_t s = wasm_i32x4_sub(wasm_i32x4_add(f, f), wasm_i32x4_splat(1 << 18));
-    wasm_add_counts(a, wasm_v128_bitselect(s, f, sub));
+    wasm_add(a, wasm_v128_bitselect(wasm_i32x4_shl(h, 8), f, sub));
 }
 
-static inline int wasm_finish(const wasm_acc *a, uint64_t *sum, uint64_t *max)
+static inline int wasm_finish(const wasm_acc *a, uint32_t one, uint64_t *sum, uint32_t *raw)
 {
-    if (wasm_i32x4_bitmask(a->flag))
+    const v128_t r = a->raw, hi = a->hi, lo = a->lo;
+    uint32_t best = 0;
+    const uint32_t m[4] = {wasm_u32x4_extract_lane(r, 0), wasm_u32x4_extract_lane(r, 1),
+                           wasm_u32x4_extract_lane(r, 2), wasm_u32x4_extract_lane(r, 3)};
+    for (int i = 0; i < 4; i++)
+        best = m[i] > best ? m[i] : best;
+    *raw = best;
+    if (best >= one)
         return 1;
-    const v128_t hi = a->hi, lo = a->lo, mx = a->max;
     *sum = (((uint64_t)wasm_u32x4_extract_lane(hi, 0) + wasm_u32x4_extract_lane(hi, 1) +
              wasm_u32x4_extract_lane(hi, 2) + wasm_u32x4_extract_lane(hi, 3)) << 16) +
            (uint64_t)wasm_u32x4_extract_lane(lo, 0) + wasm_u32x4_extract_lane(lo, 1) +
            wasm_u32x4_extract_lane(lo, 2) + wasm_u32x4_extract_lane(lo, 3);
-    uint32_t best = 0;
-    const uint32_t m[4] = {wasm_u32x4_extract_lane(mx, 0), wasm_u32x4_extract_lane(mx, 1),
-                           wasm_u32x4_extract_lane(mx, 2), wasm_u32x4_extract_lane(mx, 3)};
-    for (int i = 0; i < 4; i++)
-        best = m[i] > best ? m[i] : best;
-    *max = best;
     return 0;
 }
 
@@ -442,48 +513,51 @@ static void wasm_blk_f32(const unsigned char *p, size_t count, py_blk *out)
 {
     const size_t nv = count & ~(size_t)3;
     wasm_acc a;
-    wasm_acc_init(&a);
+    a.raw = a.hi = a.lo = wasm_i32x4_splat(0);
     for (size_t i = 0; i < nv; i += 4)
         wasm_f32_lanes(&a, wasm_v128_load(p + 4 * i));
-    uint64_t sum, max;
-    if (wasm_finish(&a, &sum, &max))
+    uint64_t sum = 0;
+    uint32_t raw;
+    if (wasm_finish(&a, 0x3F800000u, &sum, &raw))
         blk_f32(p, count, out);
     else
-        add_tail(blk_f32, p, 4, nv, count, sum, max, out);
+        add_tail(blk_f32, p, 4, nv, count, sum, nv ? cl_f32(raw) : 0, out);
 }
 
 static void wasm_blk_bf16(const unsigned char *p, size_t count, py_blk *out)
 {
     const size_t nv = count & ~(size_t)7;
     wasm_acc a;
-    wasm_acc_init(&a);
+    a.raw = a.hi = a.lo = wasm_i32x4_splat(0);
     for (size_t i = 0; i < nv; i += 8) {
         const v128_t v = wasm_v128_load(p + 2 * i);
         wasm_f32_lanes(&a, wasm_i32x4_shl(wasm_u32x4_extend_low_u16x8(v), 16));
         wasm_f32_lanes(&a, wasm_i32x4_shl(wasm_u32x4_extend_high_u16x8(v), 16));
     }
-    uint64_t sum, max;
-    if (wasm_finish(&a, &sum, &max))
+    uint64_t sum = 0;
+    uint32_t raw;
+    if (wasm_finish(&a, 0x3F800000u, &sum, &raw))
         blk_bf16(p, count, out);
     else
-        add_tail(blk_bf16, p, 2, nv, count, sum, max, out);
+        add_tail(blk_bf16, p, 2, nv, count, sum, nv ? cl_f32(raw) : 0, out);
 }
 
 static void wasm_blk_f16(const unsigned char *p, size_t count, py_blk *out)
 {
     const size_t nv = count & ~(size_t)7;
     wasm_acc a;
-    wasm_acc_init(&a);
+    a.raw = a.hi = a.lo = wasm_i32x4_splat(0);
     for (size_t i = 0; i < nv; i += 8) {
         const v128_t v = wasm_v128_load(p + 2 * i);
         wasm_f16_lanes(&a, wasm_u32x4_extend_low_u16x8(v));
         wasm_f16_lanes(&a, wasm_u32x4_extend_high_u16x8(v));
     }
-    uint64_t sum, max;
-    if (wasm_finish(&a, &sum, &max))
+    uint64_t sum = 0;
+    uint32_t raw;
+    if (wasm_finish(&a, 0x3C00u, &sum, &raw))
         blk_f16(p, count, out);
     else
-        add_tail(blk_f16, p, 2, nv, count, sum, max, out);
+        add_tail(blk_f16, p, 2, nv, count, sum, nv ? cl_f16((uint16_t)raw) : 0, out);
 }
 
 static const py_kernels py_kernels_wasm = {
