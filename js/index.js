@@ -369,11 +369,16 @@ export class DistributionCoder {
   /** Staging pointer with room for `bytes` bytes (grows it: older views become stale). */
   #staging(rt, bytes, what) {
     if (bytes <= this.#stBytes) return this.#stPtr;
-    const p = rt.x.dc_coder_staging_buffer(this.#ptr, bytes) >>> 0;
+    // Grow to a power of two (at least 256 bytes, exact above 16 MiB), so a buffer that
+    // views point into is rarely replaced.
+    let want = 256;
+    while (want < bytes) want *= 2;
+    if (bytes > 1 << 24) want = bytes;
+    const p = rt.x.dc_coder_staging_buffer(this.#ptr, want) >>> 0;
     rt.refresh();
     if (p === 0) throw new DistributionCoderError(`${what}: out of memory (${bytes} bytes)`, DC_ERR_OUT_OF_MEMORY, 'DC_ERR_OUT_OF_MEMORY');
     this.#stPtr = p;
-    this.#stBytes = bytes;
+    this.#stBytes = want;
     this.#view = null;
     return p;
   }
