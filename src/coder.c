@@ -57,7 +57,8 @@ static const char *const result_strings[DC_RESULT_COUNT] = {
     "framed container: written for a different model identifier",
     "framed container: a chunk's decoded symbols do not match its CRC-32 "
     "(distributions differ from the encoder's, or the data is corrupted)",
-    "framed container: the header checksum or the chunk layout is damaged",
+    "framed container: damaged data (a header or chunk CRC-32 fails, or the chunk layout "
+    "is broken)",
     "framed container: every step has been decoded",
 };
 

@@ -92,10 +92,11 @@ typedef enum dc_result {
     DC_ERR_FRAME_MAGIC = 17,     /* The bytes do not start with the container magic. */
     DC_ERR_FRAME_VERSION = 18,   /* The container version is not one this library reads. */
     DC_ERR_FRAME_MODEL_ID = 19,  /* The container names a different model identifier. */
-    DC_ERR_FRAME_CHECKSUM = 20,  /* A chunk's decoded symbols do not match its CRC-32: the
-                                    distributions differ from the encoder's or bytes were
-                                    corrupted (dc_frame_reader_error_info names the chunk). */
-    DC_ERR_FRAME_CORRUPT = 21,   /* The header checksum or the chunk layout is damaged. */
+    DC_ERR_FRAME_CHECKSUM = 20,  /* A chunk's bytes are intact but its decoded symbols do
+                                    not match their CRC-32: the distributions differ from
+                                    the encoder's (dc_frame_reader_error_info names it). */
+    DC_ERR_FRAME_CORRUPT = 21,   /* Damaged data: the header's or a chunk's CRC-32 of its
+                                    bytes fails, or the chunk layout is broken. */
     DC_ERR_FRAME_END = 22        /* Every step of the container has been decoded. */
 } dc_result;
 
@@ -164,6 +165,99 @@ dc_result dc_decode_steps(dc_coder *coder, const void *matrix, int dtype, size_t
    tools and second implementations; coding never needs it. */
 dc_result dc_frequencies(int format, const void *dist, int dtype, size_t vocab,
                          uint64_t *freq, uint64_t *total);
+
+/* ==== Framed container ====================================================================
+ * An optional self-describing wrapper around the raw streams (docs/FORMAT.md, "Framed
+ * container"): magic, version, format, step count, an optional model identifier the reader
+ * must match, and the steps in chunks. Each chunk is an independent stream of the format,
+ * guarded by a CRC-32 of its bytes (damage) and closed by a CRC-32 of its symbols (a
+ * decoder whose distributions differ from the encoder's). Errors name the chunk and its
+ * step range (dc_frame_error_info). A chunk's symbols are verified when its last step is
+ * decoded: callers that must never act on unverified symbols hold a chunk's symbols back
+ * until then. Same rules as the coder: no allocation per step, a refused call changes
+ * nothing. */
+
+#define DC_FRAME_VERSION 1
+#define DC_FRAME_MAX_MODEL_ID 65535u                      /* bytes */
+#define DC_FRAME_MAX_STEPS_PER_CHUNK ((uint32_t)1 << 24)
+#define DC_FRAME_DEFAULT_STEPS_PER_CHUNK 4096u
+#define DC_FRAME_NO_CHUNK UINT64_MAX /* dc_frame_error_info.chunk of a header error */
+
+typedef struct dc_frame_writer dc_frame_writer;
+typedef struct dc_frame_reader dc_frame_reader;
+
+/* Where an error was found. For a chunk: its index, steps [first_step, end_step), the step
+   being decoded and the byte offset of the chunk in the container. For the header or the
+   layout: chunk = DC_FRAME_NO_CHUNK and offset = the byte where the problem is. */
+typedef struct dc_frame_error_info {
+    uint64_t chunk;
+    uint64_t first_step;
+    uint64_t end_step;
+    uint64_t step;
+    uint64_t offset;
+    int32_t result; /* the dc_result described; DC_OK when there was no error */
+    int32_t reserved;
+} dc_frame_error_info;
+
+/* What a container's header says. */
+typedef struct dc_frame_info {
+    uint64_t steps;
+    uint64_t chunks;
+    uint32_t steps_per_chunk;
+    int32_t format;
+    uint32_t model_id_len;
+    uint32_t header_size; /* bytes before the first chunk */
+} dc_frame_info;
+
+/* CRC-32 (IEEE, as zlib's crc32): dc_crc32(dc_crc32(0, a, n), b, m) is the CRC of a then b. */
+uint32_t dc_crc32(uint32_t crc, const void *data, size_t size);
+
+/* A writer of `format`. model_id[0..model_id_len) (at most DC_FRAME_MAX_MODEL_ID bytes; NULL
+   when the length is 0) is stored for readers to match. steps_per_chunk 0 means
+   DC_FRAME_DEFAULT_STEPS_PER_CHUNK; at most DC_FRAME_MAX_STEPS_PER_CHUNK. */
+dc_result dc_frame_writer_create(int format, const uint8_t *model_id, size_t model_id_len,
+                                 uint32_t steps_per_chunk, const dc_allocator *allocator,
+                                 dc_frame_writer **out);
+/* NULL is a no-op. */
+void dc_frame_writer_free(dc_frame_writer *writer);
+/* Same arguments and errors as dc_encode_step. */
+dc_result dc_frame_encode_step(dc_frame_writer *writer, const void *dist, int dtype,
+                               size_t vocab, size_t symbol);
+/* Steps written so far. */
+uint64_t dc_frame_writer_steps(const dc_frame_writer *writer);
+/* As dc_coder_staging_buffer, for the writer's steps. */
+void *dc_frame_writer_staging_buffer(dc_frame_writer *writer, size_t bytes);
+/* Close the last chunk and complete the header. *bytes stays valid until the writer is
+   freed; calling it again gives the same bytes; later steps return DC_ERR_NOT_ENCODING. */
+dc_result dc_frame_finish(dc_frame_writer *writer, const uint8_t **bytes, size_t *size);
+
+/* A reader of a copy of bytes[0..size). It checks the magic, version, header CRC, format,
+   model identifier and that every chunk is present and the data ends with the last one.
+   expected_model_id NULL skips the model check (for tools); otherwise the stored identifier
+   must equal expected_model_id[0..expected_len) (an empty one only matches an empty one).
+   error (may be NULL) says where a refusal was found. */
+dc_result dc_frame_reader_create(const uint8_t *bytes, size_t size,
+                                 const uint8_t *expected_model_id, size_t expected_len,
+                                 const dc_allocator *allocator, dc_frame_reader **out,
+                                 dc_frame_error_info *error);
+/* NULL is a no-op. */
+void dc_frame_reader_free(dc_frame_reader *reader);
+/* Number of steps in the container (0 for NULL). */
+uint64_t dc_frame_reader_steps(const dc_frame_reader *reader);
+dc_result dc_frame_reader_info(const dc_frame_reader *reader, dc_frame_info *info);
+/* The stored model identifier (a pointer into the reader's copy). */
+dc_result dc_frame_reader_model_id(const dc_frame_reader *reader, const uint8_t **id,
+                                   size_t *len);
+/* As dc_coder_staging_buffer, for the reader's steps. */
+void *dc_frame_reader_staging_buffer(dc_frame_reader *reader, size_t bytes);
+/* Decode the next step. Besides dc_decode_step's errors: DC_ERR_FRAME_CORRUPT when the
+   chunk's bytes fail their CRC (checked at the chunk's first step), DC_ERR_FRAME_CHECKSUM
+   when its symbols fail theirs (checked at its last step), DC_ERR_FRAME_END after the last
+   step. A refused step changes nothing; dc_frame_reader_error_info says where. */
+dc_result dc_frame_decode_step(dc_frame_reader *reader, const void *dist, int dtype,
+                               size_t vocab, size_t *symbol);
+/* Where the last refused dc_frame_decode_step was (result DC_OK if none was refused). */
+dc_result dc_frame_reader_error_info(const dc_frame_reader *reader, dc_frame_error_info *info);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,534 @@
+/* frame.c - the framed container (docs/FORMAT.md, "Framed container").
+ *
+ * A header (magic, version, format, model identifier, step count, steps per chunk, CRC-32
+ * of the header), then the steps in chunks. Each chunk is an independent stream of the
+ * container's format: a u32 byte length, a CRC-32 of the length and the stream bytes, the
+ * stream, and a CRC-32 of the chunk's symbols (each as u32 little-endian). The data CRC
+ * tells damaged bytes apart from distributions that differ from the encoder's (the data is
+ * intact but the decoded symbols do not match). Integers are little-endian, byte by byte. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define FRAME_FIXED_HEADER 20u   /* magic 4, version 1, format 1, id length 2, steps 8,
+                                    steps per chunk 4; then the id and the header CRC */
+#define FRAME_CHUNK_OVERHEAD 12u /* length 4, data CRC 4, symbols CRC 4 */
+
+static const uint8_t frame_magic[4] = {0x89, 'D', 'C', 'F'};
+
+/* ---- CRC-32 (IEEE 802.3 / zlib: reflected polynomial 0xEDB88320) ---- */
+
+static uint32_t crc_bytes(uint32_t reg, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        reg ^= p[i];
+        for (int b = 0; b < 8; b++)
+            reg = (reg >> 1) ^ (0xEDB88320u & (0u - (reg & 1u)));
+    }
+    return reg;
+}
+
+uint32_t dc_crc32(uint32_t crc, const void *data, size_t size)
+{
+    if (!data)
+        return crc;
+    return ~crc_bytes(~crc, (const uint8_t *)data, size);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+           ((uint32_t)p[3] << 24);
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+    return (uint64_t)get32(p) | ((uint64_t)get32(p + 4) << 32);
+}
+
+/* The running CRC register after one more symbol (as u32 little-endian). */
+static uint32_t crc_symbol(uint32_t reg, size_t symbol)
+{
+    uint8_t b[4];
+    put32(b, (uint32_t)symbol);
+    return crc_bytes(reg, b, 4);
+}
+
+/* ---- memory ---- */
+
+static void *frame_malloc(void *opaque, size_t size)
+{
+    (void)opaque;
+    return malloc(size);
+}
+
+static void *frame_realloc(void *opaque, void *ptr, size_t size)
+{
+    (void)opaque;
+    return realloc(ptr, size);
+}
+
+static void frame_free(void *opaque, void *ptr)
+{
+    (void)opaque;
+    free(ptr);
+}
+
+static const dc_allocator frame_std_allocator = {frame_malloc, frame_realloc, frame_free,
+                                                 NULL};
+
+static dc_result pick_allocator(const dc_allocator *allocator, const dc_allocator **out)
+{
+    if (allocator && (!allocator->malloc_fn || !allocator->realloc_fn || !allocator->free_fn))
+        return DC_ERR_NULL_ARGUMENT;
+    *out = allocator ? allocator : &frame_std_allocator;
+    return DC_OK;
+}
+
+/* ---- writer ---- */
+
+struct dc_frame_writer {
+    dc_allocator alloc;
+    dc_coder *coder;          /* the open chunk's stream */
+    uint32_t steps_per_chunk;
+    uint32_t chunk_steps;     /* steps in the open chunk */
+    uint32_t crc;             /* CRC register of the open chunk's symbols */
+    int finished;
+    uint64_t steps;           /* steps written */
+    uint8_t *buf;             /* header (completed by dc_frame_finish) + closed chunks */
+    size_t len, cap, header_len;
+};
+
+static dc_result writer_reserve(dc_frame_writer *w, size_t extra)
+{
+    if (extra > SIZE_MAX - w->len)
+        return DC_ERR_TOO_LARGE;
+    const size_t need = w->len + extra;
+    if (need <= w->cap)
+        return DC_OK;
+    size_t cap = w->cap;
+    while (cap < need) {
+        if (cap > SIZE_MAX / 2)
+            return DC_ERR_TOO_LARGE;
+        cap *= 2;
+    }
+    uint8_t *p = (uint8_t *)w->alloc.realloc_fn(w->alloc.opaque, w->buf, cap);
+    if (!p)
+        return DC_ERR_OUT_OF_MEMORY;
+    w->buf = p;
+    w->cap = cap;
+    return DC_OK;
+}
+
+dc_result dc_frame_writer_create(int format, const uint8_t *model_id, size_t model_id_len,
+                                 uint32_t steps_per_chunk, const dc_allocator *allocator,
+                                 dc_frame_writer **out)
+{
+    const dc_allocator *a;
+    if (!out || (!model_id && model_id_len > 0))
+        return DC_ERR_NULL_ARGUMENT;
+    dc_result r = pick_allocator(allocator, &a);
+    if (r != DC_OK)
+        return r;
+    if (format != DC_FORMAT_DEFAULT && format != DC_FORMAT_PYTHON_0_1)
+        return DC_ERR_BAD_FORMAT;
+    if (model_id_len > DC_FRAME_MAX_MODEL_ID || steps_per_chunk > DC_FRAME_MAX_STEPS_PER_CHUNK)
+        return DC_ERR_TOO_LARGE;
+    if (steps_per_chunk == 0)
+        steps_per_chunk = DC_FRAME_DEFAULT_STEPS_PER_CHUNK;
+
+    dc_frame_writer *w = (dc_frame_writer *)a->malloc_fn(a->opaque, sizeof *w);
+    if (!w)
+        return DC_ERR_OUT_OF_MEMORY;
+    memset(w, 0, sizeof *w);
+    w->alloc = *a;
+    w->steps_per_chunk = steps_per_chunk;
+    w->crc = 0xFFFFFFFFu;
+    w->header_len = FRAME_FIXED_HEADER + model_id_len + 4;
+    w->cap = w->header_len + 256;
+    w->buf = (uint8_t *)a->malloc_fn(a->opaque, w->cap);
+    r = w->buf ? dc_coder_create(format, a, &w->coder) : DC_ERR_OUT_OF_MEMORY;
+    if (r != DC_OK) {
+        a->free_fn(a->opaque, w->buf);
+        a->free_fn(a->opaque, w);
+        return r;
+    }
+    uint8_t *h = w->buf;
+    memcpy(h, frame_magic, 4);
+    h[4] = DC_FRAME_VERSION;
+    h[5] = (uint8_t)format;
+    h[6] = (uint8_t)model_id_len;
+    h[7] = (uint8_t)(model_id_len >> 8);
+    put64(h + 8, 0); /* steps: written by dc_frame_finish */
+    put32(h + 16, steps_per_chunk);
+    if (model_id_len > 0)
+        memcpy(h + FRAME_FIXED_HEADER, model_id, model_id_len);
+    put32(h + w->header_len - 4, 0); /* header CRC: written by dc_frame_finish */
+    w->len = w->header_len;
+    *out = w;
+    return DC_OK;
+}
+
+void dc_frame_writer_free(dc_frame_writer *w)
+{
+    if (!w)
+        return;
+    const dc_allocator a = w->alloc;
+    dc_coder_free(w->coder);
+    a.free_fn(a.opaque, w->buf);
+    a.free_fn(a.opaque, w);
+}
+
+/* Append the open chunk (if it holds steps) and open an empty one. On failure nothing
+   visible changes: the coder may have finished, and finishing again gives the same bytes. */
+static dc_result close_chunk(dc_frame_writer *w)
+{
+    if (w->chunk_steps == 0)
+        return DC_OK;
+    const uint8_t *bytes;
+    size_t size;
+    dc_result r = dc_finish_encoding(w->coder, &bytes, &size);
+    if (r != DC_OK)
+        return r;
+    if (size > UINT32_MAX)
+        return DC_ERR_TOO_LARGE;
+    r = writer_reserve(w, size + FRAME_CHUNK_OVERHEAD);
+    if (r != DC_OK)
+        return r;
+    uint8_t *p = w->buf + w->len;
+    put32(p, (uint32_t)size);
+    if (size > 0)
+        memcpy(p + 8, bytes, size);
+    put32(p + 4, dc_crc32(dc_crc32(0, p, 4), p + 8, size)); /* length and stream */
+    put32(p + 8 + size, ~w->crc);
+    w->len += size + FRAME_CHUNK_OVERHEAD;
+    dc_coder_reset(w->coder);
+    w->chunk_steps = 0;
+    w->crc = 0xFFFFFFFFu;
+    return DC_OK;
+}
+
+dc_result dc_frame_encode_step(dc_frame_writer *w, const void *dist, int dtype, size_t vocab,
+                               size_t symbol)
+{
+    if (!w)
+        return DC_ERR_NULL_ARGUMENT;
+    if (w->finished)
+        return DC_ERR_NOT_ENCODING;
+    if (w->steps == UINT64_MAX)
+        return DC_ERR_TOO_LARGE;
+    if (w->chunk_steps == w->steps_per_chunk) {
+        const dc_result r = close_chunk(w);
+        if (r != DC_OK)
+            return r;
+    }
+    const dc_result r = dc_encode_step(w->coder, dist, dtype, vocab, symbol);
+    if (r != DC_OK)
+        return r;
+    w->crc = crc_symbol(w->crc, symbol);
+    w->chunk_steps++;
+    w->steps++;
+    return DC_OK;
+}
+
+uint64_t dc_frame_writer_steps(const dc_frame_writer *w)
+{
+    return w ? w->steps : 0;
+}
+
+void *dc_frame_writer_staging_buffer(dc_frame_writer *w, size_t bytes)
+{
+    return w ? dc_coder_staging_buffer(w->coder, bytes) : NULL;
+}
+
+dc_result dc_frame_finish(dc_frame_writer *w, const uint8_t **bytes, size_t *size)
+{
+    if (!w || !bytes || !size)
+        return DC_ERR_NULL_ARGUMENT;
+    if (!w->finished) {
+        const dc_result r = close_chunk(w);
+        if (r != DC_OK)
+            return r;
+        put64(w->buf + 8, w->steps);
+        put32(w->buf + w->header_len - 4, dc_crc32(0, w->buf, w->header_len - 4));
+        w->finished = 1;
+    }
+    *bytes = w->buf;
+    *size = w->len;
+    return DC_OK;
+}
+
+/* ---- reader ---- */
+
+struct dc_frame_reader {
+    dc_allocator alloc;
+    dc_coder *coder;
+    uint8_t *data;            /* a copy of the container */
+    size_t size;
+    dc_frame_info info;
+    uint64_t step;            /* next step to decode */
+    uint64_t chunk;           /* chunk holding `step` */
+    size_t chunk_offset;      /* offset of that chunk's length field */
+    int chunk_started;        /* its stream is being decoded */
+    uint32_t crc;             /* CRC register of the symbols decoded from it */
+    dc_frame_error_info error;
+};
+
+static void set_error(dc_frame_error_info *e, dc_result result, uint64_t chunk,
+                      uint64_t first, uint64_t end, uint64_t step, uint64_t offset)
+{
+    if (!e)
+        return;
+    e->chunk = chunk;
+    e->first_step = first;
+    e->end_step = end;
+    e->step = step;
+    e->offset = offset;
+    e->result = (int32_t)result;
+}
+
+static void header_error(dc_frame_error_info *e, dc_result result, uint64_t offset)
+{
+    set_error(e, result, DC_FRAME_NO_CHUNK, 0, 0, 0, offset);
+}
+
+/* Checks the header and the chunk layout of bytes[0..size). */
+static dc_result parse(const uint8_t *b, size_t size, const uint8_t *expected_id,
+                       size_t expected_len, dc_frame_info *info, dc_frame_error_info *e)
+{
+    if (size < 4) {
+        const dc_result r = size == 0 || memcmp(b, frame_magic, size) == 0
+                                ? DC_ERR_FRAME_TRUNCATED
+                                : DC_ERR_FRAME_MAGIC;
+        header_error(e, r, r == DC_ERR_FRAME_TRUNCATED ? size : 0);
+        return r;
+    }
+    if (memcmp(b, frame_magic, 4) != 0) {
+        header_error(e, DC_ERR_FRAME_MAGIC, 0);
+        return DC_ERR_FRAME_MAGIC;
+    }
+    if (size < 5) {
+        header_error(e, DC_ERR_FRAME_TRUNCATED, size);
+        return DC_ERR_FRAME_TRUNCATED;
+    }
+    if (b[4] != DC_FRAME_VERSION) {
+        header_error(e, DC_ERR_FRAME_VERSION, 4);
+        return DC_ERR_FRAME_VERSION;
+    }
+    if (size < 8) {
+        header_error(e, DC_ERR_FRAME_TRUNCATED, size);
+        return DC_ERR_FRAME_TRUNCATED;
+    }
+    const size_t id_len = (size_t)b[6] | ((size_t)b[7] << 8);
+    const size_t header_len = FRAME_FIXED_HEADER + id_len + 4;
+    if (size < header_len) {
+        header_error(e, DC_ERR_FRAME_TRUNCATED, size);
+        return DC_ERR_FRAME_TRUNCATED;
+    }
+    if (dc_crc32(0, b, header_len - 4) != get32(b + header_len - 4)) {
+        header_error(e, DC_ERR_FRAME_CORRUPT, header_len - 4);
+        return DC_ERR_FRAME_CORRUPT;
+    }
+    const int format = b[5];
+    if (format != DC_FORMAT_DEFAULT && format != DC_FORMAT_PYTHON_0_1) {
+        header_error(e, DC_ERR_BAD_FORMAT, 5);
+        return DC_ERR_BAD_FORMAT;
+    }
+    const uint64_t steps = get64(b + 8);
+    const uint32_t per_chunk = get32(b + 16);
+    if (per_chunk == 0 || per_chunk > DC_FRAME_MAX_STEPS_PER_CHUNK) {
+        header_error(e, DC_ERR_FRAME_CORRUPT, 16);
+        return DC_ERR_FRAME_CORRUPT;
+    }
+    if (expected_id && (expected_len != id_len ||
+                        (id_len > 0 && memcmp(expected_id, b + FRAME_FIXED_HEADER, id_len)))) {
+        header_error(e, DC_ERR_FRAME_MODEL_ID, FRAME_FIXED_HEADER);
+        return DC_ERR_FRAME_MODEL_ID;
+    }
+    /* Walk the chunks: each must be whole, and the last must end the data. */
+    const uint64_t chunks = steps / per_chunk + (steps % per_chunk != 0);
+    size_t off = header_len;
+    for (uint64_t c = 0; c < chunks; c++) {
+        const uint64_t first = c * per_chunk;
+        const uint64_t end = steps - first < per_chunk ? steps : first + per_chunk;
+        if (size - off < FRAME_CHUNK_OVERHEAD ||
+            size - off - FRAME_CHUNK_OVERHEAD < get32(b + off)) {
+            set_error(e, DC_ERR_FRAME_TRUNCATED, c, first, end, first, off);
+            return DC_ERR_FRAME_TRUNCATED;
+        }
+        off += FRAME_CHUNK_OVERHEAD + get32(b + off);
+    }
+    if (off != size) {
+        header_error(e, DC_ERR_FRAME_CORRUPT, off); /* bytes after the last chunk */
+        return DC_ERR_FRAME_CORRUPT;
+    }
+    info->steps = steps;
+    info->chunks = chunks;
+    info->steps_per_chunk = per_chunk;
+    info->format = format;
+    info->model_id_len = (uint32_t)id_len;
+    info->header_size = (uint32_t)header_len;
+    return DC_OK;
+}
+
+dc_result dc_frame_reader_create(const uint8_t *bytes, size_t size,
+                                 const uint8_t *expected_model_id, size_t expected_len,
+                                 const dc_allocator *allocator, dc_frame_reader **out,
+                                 dc_frame_error_info *error)
+{
+    const dc_allocator *a;
+    header_error(error, DC_OK, 0);
+    dc_result r = DC_OK;
+    if (!out || (!bytes && size > 0) || (!expected_model_id && expected_len > 0))
+        r = DC_ERR_NULL_ARGUMENT;
+    if (r == DC_OK)
+        r = pick_allocator(allocator, &a);
+    dc_frame_info info;
+    if (r == DC_OK)
+        r = parse(bytes, size, expected_model_id, expected_len, &info, error);
+    if (r != DC_OK) {
+        if (error)
+            error->result = (int32_t)r;
+        return r;
+    }
+    dc_frame_reader *rd = (dc_frame_reader *)a->malloc_fn(a->opaque, sizeof *rd);
+    if (!rd) {
+        header_error(error, DC_ERR_OUT_OF_MEMORY, 0);
+        return DC_ERR_OUT_OF_MEMORY;
+    }
+    memset(rd, 0, sizeof *rd);
+    rd->alloc = *a;
+    rd->data = (uint8_t *)a->malloc_fn(a->opaque, size);
+    r = rd->data ? dc_coder_create(info.format, a, &rd->coder) : DC_ERR_OUT_OF_MEMORY;
+    if (r != DC_OK) {
+        a->free_fn(a->opaque, rd->data);
+        a->free_fn(a->opaque, rd);
+        header_error(error, r, 0);
+        return r;
+    }
+    memcpy(rd->data, bytes, size);
+    rd->size = size;
+    rd->info = info;
+    rd->chunk_offset = info.header_size;
+    header_error(&rd->error, DC_OK, 0);
+    *out = rd;
+    return DC_OK;
+}
+
+void dc_frame_reader_free(dc_frame_reader *r)
+{
+    if (!r)
+        return;
+    const dc_allocator a = r->alloc;
+    dc_coder_free(r->coder);
+    a.free_fn(a.opaque, r->data);
+    a.free_fn(a.opaque, r);
+}
+
+uint64_t dc_frame_reader_steps(const dc_frame_reader *r)
+{
+    return r ? r->info.steps : 0;
+}
+
+dc_result dc_frame_reader_info(const dc_frame_reader *r, dc_frame_info *info)
+{
+    if (!r || !info)
+        return DC_ERR_NULL_ARGUMENT;
+    *info = r->info;
+    return DC_OK;
+}
+
+dc_result dc_frame_reader_model_id(const dc_frame_reader *r, const uint8_t **id, size_t *len)
+{
+    if (!r || !id || !len)
+        return DC_ERR_NULL_ARGUMENT;
+    *id = r->data + FRAME_FIXED_HEADER;
+    *len = r->info.model_id_len;
+    return DC_OK;
+}
+
+void *dc_frame_reader_staging_buffer(dc_frame_reader *r, size_t bytes)
+{
+    return r ? dc_coder_staging_buffer(r->coder, bytes) : NULL;
+}
+
+dc_result dc_frame_reader_error_info(const dc_frame_reader *r, dc_frame_error_info *info)
+{
+    if (!r || !info)
+        return DC_ERR_NULL_ARGUMENT;
+    *info = r->error;
+    return DC_OK;
+}
+
+/* Records an error of the chunk holding r->step and returns it. */
+static dc_result chunk_error(dc_frame_reader *r, dc_result result)
+{
+    const uint64_t per = r->info.steps_per_chunk;
+    const uint64_t first = r->chunk * per;
+    const uint64_t end = r->info.steps - first < per ? r->info.steps : first + per;
+    set_error(&r->error, result, r->chunk, first, end, r->step, r->chunk_offset);
+    return result;
+}
+
+dc_result dc_frame_decode_step(dc_frame_reader *r, const void *dist, int dtype, size_t vocab,
+                               size_t *symbol)
+{
+    if (!r)
+        return DC_ERR_NULL_ARGUMENT;
+    if (!symbol) {
+        set_error(&r->error, DC_ERR_NULL_ARGUMENT, DC_FRAME_NO_CHUNK, 0, 0, r->step, 0);
+        return DC_ERR_NULL_ARGUMENT;
+    }
+    if (r->step >= r->info.steps) {
+        set_error(&r->error, DC_ERR_FRAME_END, DC_FRAME_NO_CHUNK, 0, 0, r->step, r->size);
+        return DC_ERR_FRAME_END;
+    }
+    const uint8_t *chunk = r->data + r->chunk_offset;
+    const uint32_t len = get32(chunk);
+    if (!r->chunk_started) {
+        if (dc_crc32(dc_crc32(0, chunk, 4), chunk + 8, len) != get32(chunk + 4))
+            return chunk_error(r, DC_ERR_FRAME_CORRUPT);
+        const dc_result sr = dc_start_decoding(r->coder, chunk + 8, len);
+        if (sr != DC_OK)
+            return chunk_error(r, sr);
+        r->chunk_started = 1;
+        r->crc = 0xFFFFFFFFu;
+    }
+    const uint64_t per = r->info.steps_per_chunk;
+    const int last = r->step + 1 == r->info.steps || (r->step + 1) % per == 0;
+    /* The chunk's last step is undone when the CRC does not match (as a batch is). */
+    const dc_coder_state saved = r->coder->st;
+    const size_t saved_pos = r->coder->in_pos;
+    size_t sym;
+    const dc_result dr = dc_decode_step(r->coder, dist, dtype, vocab, &sym);
+    if (dr != DC_OK)
+        return chunk_error(r, dr);
+    const uint32_t crc = crc_symbol(r->crc, sym);
+    if (last) {
+        if (~crc != get32(chunk + 8 + len)) {
+            r->coder->st = saved;
+            r->coder->in_pos = saved_pos;
+            return chunk_error(r, DC_ERR_FRAME_CHECKSUM);
+        }
+        r->chunk++;
+        r->chunk_offset += FRAME_CHUNK_OVERHEAD + len;
+        r->chunk_started = 0;
+    }
+    r->crc = crc;
+    r->step++;
+    *symbol = sym;
+    return DC_OK;
+}
