@@ -39,10 +39,11 @@ cmake_golden() {
   local dir=$1 cc=$2 cflags=$3
   shift 3
   need cmake cmake || return 1
+  mkdir -p "$dir"
   cmake -S "$ROOT" -B "$dir" -DCMAKE_C_COMPILER="$cc" -DCMAKE_BUILD_TYPE=None \
-    -DCMAKE_C_FLAGS="$cflags" -DDC_BUILD_TESTS=ON "$@" >"$dir.log" 2>&1 &&
-    cmake --build "$dir" --target golden -j "$JOBS" >>"$dir.log" 2>&1 ||
-    { tail -n 30 "$dir.log"; echo "BUILD FAILED (log: $dir.log)"; return 1; }
+    -DCMAKE_C_FLAGS="$cflags" -DDC_BUILD_TESTS=ON "$@" >"$dir/build.log" 2>&1 &&
+    cmake --build "$dir" --target golden -j "$JOBS" >>"$dir/build.log" 2>&1 ||
+    { tail -n 30 "$dir/build.log"; echo "BUILD FAILED (log: $dir/build.log)"; return 1; }
 }
 
 # wasm_golden DIR SIMD_FLAG: the library through emcmake (its own source list and flags),
@@ -50,6 +51,7 @@ cmake_golden() {
 wasm_golden() {
   local dir=$1 simd_flag=$2 simd_opt=OFF
   [ -n "$simd_flag" ] && simd_opt=ON
+  mkdir -p "$dir"
   need emcc emscripten && need emcmake emscripten && need wasm-opt binaryen && need node nodejs ||
     return 1
   { emcmake cmake -S "$ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=Release -DDC_WASM_SIMD=$simd_opt \
@@ -59,7 +61,7 @@ wasm_golden() {
         "$ROOT/test/golden/golden.c" "$ROOT/test/golden/sha256.c" "$dir/libdistribution_coder.a" \
         -sENVIRONMENT=node -sWASM_ASYNC_COMPILATION=0 -sNODERAWFS=1 -sALLOW_MEMORY_GROWTH=1 \
         -sEXIT_RUNTIME=1 -o "$dir/golden.cjs"
-  } >"$dir.log" 2>&1 || { tail -n 30 "$dir.log"; echo "BUILD FAILED (log: $dir.log)"; return 1; }
+  } >"$dir/build.log" 2>&1 || { tail -n 30 "$dir/build.log"; echo "BUILD FAILED (log: $dir/build.log)"; return 1; }
 }
 
 # build_and_run TARGET: builds, then runs the check; prints the generator's summary.

@@ -346,7 +346,50 @@ static int case_at(size_t index, g_case *c)
 
 typedef struct g_kernel_stats {
     unsigned long comparisons, mismatches;
+    unsigned long py_comparisons, py_mismatches;
+    const char *py_names[8]; /* python-0.1 block kernel sets, best first, scalar last */
 } g_kernel_stats;
+
+/* src/python01.c's hook for tests: runs python-0.1 block kernel set `set` (0 = the active
+   one, counting down to the scalar one) on count <= DC_BLOCK_SIZE elements; returns the
+   set's name, or NULL past the last set. out = {sum, max, raw}. */
+const char *dc_py01_test_block(int set, int dtype, const void *p, size_t count,
+                               uint64_t out[3]);
+
+/* Every python-0.1 block kernel set against the scalar one (the last) on the blocks of a
+   row, and on blocks starting one element later (unaligned). The sum and the maximum must
+   be equal; of the raw maximum only whether it reaches the bits of +Inf is used (it sends
+   the step to the checks for NaN, infinities and negative values), so only that is
+   compared. */
+static int compare_py01_kernels(const void *row, int dtype, size_t n, g_kernel_stats *st,
+                                const char *name)
+{
+    const unsigned char *p = (const unsigned char *)row;
+    const size_t esize = dc_dtype_size(dtype);
+    static const uint64_t inf_bits[4] = {0x7f800000u, 0x7ff0000000000000u, 0x7c00u, 0x7f80u};
+    uint64_t want[3], got[3];
+    int nsets = 0, ok = 1;
+    while (nsets < 8 && (st->py_names[nsets] = dc_py01_test_block(nsets, dtype, p, 1, got)))
+        nsets++;
+    for (size_t shift = 0; shift < 2 && shift < n; shift++) {
+        for (size_t b = shift; b < n; b += DC_BLOCK_SIZE) {
+            const size_t count = n - b < DC_BLOCK_SIZE ? n - b : DC_BLOCK_SIZE;
+            dc_py01_test_block(nsets - 1, dtype, p + b * esize, count, want);
+            for (int s = 0; s < nsets - 1; s++) {
+                dc_py01_test_block(s, dtype, p + b * esize, count, got);
+                st->py_comparisons++;
+                if (want[0] != got[0] || want[1] != got[1] ||
+                    (want[2] >= inf_bits[dtype]) != (got[2] >= inf_bits[dtype])) {
+                    st->py_mismatches++;
+                    ok = 0;
+                    fprintf(stderr, "%s: python-0.1 kernels %s differ from scalar on [%lu, %lu)\n",
+                            name, st->py_names[s], (unsigned long)b, (unsigned long)(b + count));
+                }
+            }
+        }
+    }
+    return ok;
+}
 
 static int compare_kernels(g_rng *r, const void *row, int dtype, size_t n, uint64_t *ref_blocks,
                            uint64_t *blocks, g_kernel_stats *st, const char *name)
@@ -435,6 +478,8 @@ static void run_case(const g_case *c, g_kernel_stats *kst, g_result *res)
         const size_t top = fill_row(&r, c->shape, row, c->dtype, n, t);
         symbols[t] = pick_symbol(&r, top, n);
         if (!compare_kernels(&kr, row, c->dtype, n, ref_blocks, blocks, kst, c->name))
+            res->ok = 0;
+        if (!compare_py01_kernels(row, c->dtype, n, kst, c->name))
             res->ok = 0;
     }
 
@@ -586,7 +631,8 @@ int main(int argc, char **argv)
                "# Golden streams: case-name sha256(stream) length. Written by test/golden/golden.c (no",
                "# arguments); every platform must reproduce every line (scripts/test-platforms.sh,",
                "# docs/determinism.md). A change here is a change of the stream formats.");
-    g_kernel_stats kst = {0, 0};
+    g_kernel_stats kst;
+    memset(&kst, 0, sizeof kst);
     unsigned long passed = 0, failed = 0, refused = 0;
     g_case c;
     for (size_t index = 0; case_at(index, &c); index++) {
@@ -632,6 +678,11 @@ int main(int argc, char **argv)
                 sets[s] == dc_kernels_active() ? "(active)" : "");
     fprintf(check ? stdout : stderr, "; %lu comparisons with scalar, %lu mismatches\n",
             kst.comparisons, kst.mismatches);
+    fprintf(check ? stdout : stderr, "python-0.1 kernels:");
+    for (size_t s = 0; s < 8 && kst.py_names[s]; s++)
+        fprintf(check ? stdout : stderr, " %s", kst.py_names[s]);
+    fprintf(check ? stdout : stderr, "; %lu comparisons with scalar, %lu mismatches\n",
+            kst.py_comparisons, kst.py_mismatches);
     fprintf(check ? stdout : stderr, "steps refused by the format (skipped): %lu\n", refused);
     fprintf(check ? stdout : stderr, "golden: %lu passed, %lu failed\n", passed, failed);
     free(expected);
