@@ -164,3 +164,6 @@ export function version(): string;
 
 /** Bytes of linear memory the current module holds (for diagnostics and tests). */
 export function wasmMemoryBytes(): number;
+
+/** The framed container (js/frame.js). */
+export * from './frame.js';

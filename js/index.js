@@ -652,3 +652,6 @@ function batchOptions(options, what) {
   if (dtype !== undefined) parseDtype(dtype, 'options.dtype');
   return { vocab, dtype, count };
 }
+
+// The framed container (js/frame.js).
+export { FramedEncoder, FramedDecoder, crc32 } from './frame.js';

@@ -199,4 +199,12 @@ static inline int fuzz_codable(int format, const void *dist, int dtype, size_t n
     return dc_frequencies(format, dist, dtype, n, scratch, &total) == DC_OK;
 }
 
+/* The distribution of step t used by fuzz_frame's reader part (and its seeds): positive
+   integers that vary with the step, as f32. */
+static inline void fuzz_step_dist(uint64_t t, size_t n, float *out)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = (float)(1 + (i * 31 + (size_t)(t % 1000) * 17) % 13 + (i == t % n) * 40);
+}
+
 #endif

@@ -1,0 +1,128 @@
+/* fuzz_frame.c - the framed container reader on arbitrary bytes, and written containers
+ * with one flipped bit.
+ *
+ * Byte 0: bit 3 clear = reader part: the rest is a container, read with the model id "fz"
+ * (bit 2) or with the check skipped, and decoded (at most 4096 steps) with the
+ * distributions of fuzz_step_dist at vocabulary 1 + 7 * (byte0 >> 4) (f32, or f64 when
+ * bit 0 is set). Checks: no crash; symbols below the vocabulary; each refusal is recorded
+ * by dc_frame_reader_error_info, names a chunk whose step range holds the step, and
+ * happens again on the same call.
+ * Bit 3 set = writer part: u16 vocabulary seed, u8 steps per chunk, u16 bit position, then
+ * one u16 symbol seed per step (at most 256 steps). The container must decode back to its
+ * symbols, and with the chosen bit flipped it must be refused (by the reader or a step). */
+#include "fuzz_common.h"
+
+#define MAX_DECODE 4096
+#define MAX_VOCAB_READ 106
+
+static void reader_part(const uint8_t *data, size_t size, uint8_t mode)
+{
+    const size_t n = 1 + 7 * (size_t)(mode >> 4);
+    const int dtype = (mode & 1) ? DC_DTYPE_F64 : DC_DTYPE_F32;
+    const uint8_t *id = (mode & 4) ? (const uint8_t *)"fz" : NULL;
+    dc_frame_reader *r = NULL;
+    dc_frame_error_info info;
+    const dc_result cr = dc_frame_reader_create(data, size, id, id ? 2 : 0, NULL, &r, &info);
+    FUZZ_CHECK(info.result == (int32_t)cr);
+    if (cr != DC_OK) {
+        FUZZ_CHECK(r == NULL);
+        FUZZ_CHECK(cr >= DC_ERR_FRAME_TRUNCATED || cr == DC_ERR_BAD_FORMAT ||
+                   cr == DC_ERR_NULL_ARGUMENT);
+        return;
+    }
+    dc_frame_info fi;
+    FUZZ_CHECK(dc_frame_reader_info(r, &fi) == DC_OK);
+    FUZZ_CHECK(fi.steps == dc_frame_reader_steps(r));
+    float f32[MAX_VOCAB_READ];
+    double f64[MAX_VOCAB_READ];
+    uint64_t t = 0;
+    for (; t < MAX_DECODE; t++) {
+        fuzz_step_dist(t, n, f32);
+        for (size_t i = 0; i < n; i++)
+            f64[i] = f32[i];
+        const void *dist = dtype == DC_DTYPE_F64 ? (const void *)f64 : (const void *)f32;
+        size_t sym = n;
+        const dc_result dr = dc_frame_decode_step(r, dist, dtype, n, &sym);
+        if (dr == DC_OK) {
+            FUZZ_CHECK(sym < n);
+            FUZZ_CHECK(t < fi.steps);
+            continue;
+        }
+        FUZZ_CHECK(dc_frame_reader_error_info(r, &info) == DC_OK);
+        FUZZ_CHECK(info.result == (int32_t)dr);
+        if (dr == DC_ERR_FRAME_END) {
+            FUZZ_CHECK(t == fi.steps);
+        } else {
+            FUZZ_CHECK(info.chunk != DC_FRAME_NO_CHUNK);
+            FUZZ_CHECK(info.first_step <= t && t < info.end_step && info.step == t);
+            FUZZ_CHECK(info.chunk == t / fi.steps_per_chunk);
+        }
+        size_t again = n;
+        FUZZ_CHECK(dc_frame_decode_step(r, dist, dtype, n, &again) == dr);
+        break;
+    }
+    dc_frame_reader_free(r);
+}
+
+static void writer_part(fuzz_input *in)
+{
+    const size_t n = 1 + fuzz_u16(in) % 300;
+    const uint32_t per_chunk = 1 + fuzz_u8(in) % 40;
+    const uint32_t flip = fuzz_u16(in);
+    size_t steps = fuzz_remaining(in) / 2;
+    if (steps > 256)
+        steps = 256;
+    size_t symbols[256];
+    float *dist = (float *)malloc(n * sizeof *dist);
+    dc_frame_writer *w = NULL;
+    FUZZ_CHECK(dc_frame_writer_create(DC_FORMAT_DEFAULT, (const uint8_t *)"fz", 2, per_chunk,
+                                      NULL, &w) == DC_OK);
+    for (size_t t = 0; t < steps; t++) {
+        symbols[t] = fuzz_u16(in) % n;
+        fuzz_step_dist(t, n, dist);
+        FUZZ_CHECK(dc_frame_encode_step(w, dist, DC_DTYPE_F32, n, symbols[t]) == DC_OK);
+    }
+    const uint8_t *bytes;
+    size_t size;
+    FUZZ_CHECK(dc_frame_finish(w, &bytes, &size) == DC_OK);
+    uint8_t *copy = (uint8_t *)malloc(size);
+    memcpy(copy, bytes, size);
+    dc_frame_writer_free(w);
+
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1)
+            copy[(flip >> 3) % size] ^= (uint8_t)(1u << (flip & 7));
+        dc_frame_reader *r = NULL;
+        dc_result res = dc_frame_reader_create(copy, size, (const uint8_t *)"fz", 2, NULL, &r,
+                                               NULL);
+        for (size_t t = 0; t < steps && res == DC_OK; t++) {
+            size_t s = n;
+            fuzz_step_dist(t, n, dist);
+            res = dc_frame_decode_step(r, dist, DC_DTYPE_F32, n, &s);
+            if (res == DC_OK)
+                FUZZ_CHECK(pass == 1 || s == symbols[t]);
+        }
+        if (res == DC_OK) {
+            size_t s;
+            FUZZ_CHECK(dc_frame_decode_step(r, dist, DC_DTYPE_F32, n, &s) == DC_ERR_FRAME_END);
+        }
+        FUZZ_CHECK(pass == 0 ? res == DC_OK : res != DC_OK);
+        dc_frame_reader_free(r);
+    }
+    free(copy);
+    free(dist);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    const uint8_t mode = data[0];
+    if (mode & 8) {
+        fuzz_input in = {data + 1, size - 1, 0};
+        writer_part(&in);
+    } else {
+        reader_part(data + 1, size - 1, mode);
+    }
+    return 0;
+}
