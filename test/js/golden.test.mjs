@@ -9,13 +9,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DistributionCoder } from 'distribution-coder';
+import { DistributionCoder, init } from 'distribution-coder';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const EXPECTED_FILE = join(here, '..', 'golden', 'expected.txt');
+const NOSIMD_FILE = join(here, '..', '..', 'build-wasm-nosimd', 'distribution_coder.wasm');
 
 // ---- integer-only random numbers (as golden.c) ----
 
@@ -330,19 +331,36 @@ test('expected.txt lists the golden streams of every format, dtype and shape', (
   for (const name of LARGE) assert.ok(expected.has(name), `${name} missing`);
 });
 
+function checkAll(names) {
+  const wrong = [];
+  for (const name of names) {
+    const got = runCase(name);
+    const want = expected.get(name);
+    if (got.hex !== want.hex || got.length !== want.length) {
+      wrong.push(`${name}: got ${got.hex} ${got.length}, expected ${want.hex} ${want.length}`);
+    }
+  }
+  assert.deepEqual(wrong, [], `${wrong.length} of ${names.length} streams differ`);
+}
+
 for (const format of Object.keys(FORMATS)) {
   for (const dtype of DTYPES) {
     const names = subset.filter((n) => n.startsWith(`${format}-${dtype}-`));
     test(`golden streams ${format} ${dtype}: ${names.length} cases reproduce their SHA-256`, () => {
-      const wrong = [];
-      for (const name of names) {
-        const got = runCase(name);
-        const want = expected.get(name);
-        if (got.hex !== want.hex || got.length !== want.length) {
-          wrong.push(`${name}: got ${got.hex} ${got.length}, expected ${want.hex} ${want.length}`);
-        }
-      }
-      assert.deepEqual(wrong, [], `${wrong.length} of ${names.length} streams differ`);
+      checkAll(names);
     });
   }
 }
+
+// The module built without wasm SIMD (npm run build writes it next to the shipped one),
+// loaded through the same package with init(): the same streams.
+const nosimdNames = subset.filter((n) => /-v(257|1000)$/.test(n) || LARGE.includes(n));
+test(`golden streams, wasm module without SIMD: ${nosimdNames.length} cases`, async () => {
+  assert.ok(existsSync(NOSIMD_FILE), `${NOSIMD_FILE} not found: run npm run build`);
+  await init(readFileSync(NOSIMD_FILE));
+  try {
+    checkAll(nosimdNames);
+  } finally {
+    await init(); // back to the shipped module
+  }
+});
