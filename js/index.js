@@ -301,7 +301,7 @@ export class DistributionCoder {
   #stPtr = 0; // staging buffer (dc_coder_staging_buffer) and the bytes it is known to hold
   #stBytes = 0;
   #view = null; // the last view distributionView() returned
-  #held = null;
+  #viewDtype = 0;
   // Results of #classify (fields, not an object: nothing is allocated per step).
   #dtype = 0;
   #len = 0;
@@ -320,10 +320,8 @@ export class DistributionCoder {
     this.#rt = rt;
     this.#ptr = rt.u32[rt.scratch >>> 2];
     this.#format = format;
-    if (freeRegistry) {
-      this.#held = { rt, ptr: this.#ptr };
-      freeRegistry.register(this, this.#held, this);
-    }
+    // A backstop only: the held value must not reference the coder.
+    if (freeRegistry) freeRegistry.register(this, { rt, ptr: this.#ptr }, this);
   }
 
   /** 'default' or 'python-0.1'. */
@@ -403,8 +401,6 @@ export class DistributionCoder {
     this.#viewDtype = code;
     return view;
   }
-
-  #viewDtype = 0;
 
   /** Sets #dtype, #len, #kind for a distribution (or matrix) argument; no wasm call. */
   #classify(dist, dtype, name, maxLen, asMatrix) {

@@ -63,3 +63,22 @@ test('a 1,000,000-step session: memory bounded apart from the output', () => {
   enc.free();
   dec.free();
 });
+
+test('forgotten coders are freed by the FinalizationRegistry backstop', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  // 20,000 coders with a 64 KiB view each, never freed: 1.3 GB if nothing reclaimed them.
+  const script = `
+    const { DistributionCoder, wasmMemoryBytes } = await import('distribution-coder');
+    for (let round = 0; round < 20; round++) {
+      for (let i = 0; i < 1000; i++) new DistributionCoder().distributionView(16384).fill(1);
+      globalThis.gc();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    console.log(wasmMemoryBytes());
+  `;
+  const out = execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+  const bytes = Number(out.trim());
+  assert.ok(bytes < 400 * 1024 * 1024, `wasm memory reached ${bytes} bytes`);
+});
