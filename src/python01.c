@@ -400,38 +400,91 @@ PY_AVX2 static inline int avx2_finish(const avx2_acc *a, uint32_t one, uint64_t 
     return 0;
 }
 
+/* Blocks whose values are all below 2^-5 (nearly all blocks of a real distribution) take
+   a shorter path: each count is below 2^27, so 16 of them fit a 32-bit lane. */
+#define PY_FAST_F32 0x3D000000u /* bits of 2^-5 */
+
+PY_AVX2 static inline uint64_t avx2_hsum2(__m256i a0, __m256i a1) /* lanes below 2^31 each */
+{
+    const __m256i a = _mm256_add_epi32(a0, a1);
+    return sse2_hsum(_mm256_castsi256_si128(a)) + sse2_hsum(_mm256_extracti128_si256(a, 1));
+}
+
+PY_AVX2 static inline uint32_t avx2_hmax(__m256i v)
+{
+    __m128i r = _mm_max_epu32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    r = _mm_max_epu32(r, _mm_shuffle_epi32(r, 0x4E));
+    r = _mm_max_epu32(r, _mm_shuffle_epi32(r, 0xB1));
+    return (uint32_t)_mm_cvtsi128_si32(r);
+}
+
+PY_AVX2 static inline __m256i avx2_fast_count(__m256i b)
+{
+    const __m256i q = _mm256_cvttps_epi32(
+        _mm256_castsi256_ps(_mm256_add_epi32(b, _mm256_set1_epi32(32 << 23))));
+    return _mm256_max_epu32(q, _mm256_set1_epi32(1));
+}
+
 PY_AVX2 static void avx2_blk_f32(const unsigned char *p, size_t count, py_blk *out)
 {
-    const size_t nv = count & ~(size_t)7;
-    avx2_acc a;
-    a.raw = a.hi = a.lo = _mm256_setzero_si256();
-    for (size_t i = 0; i < nv; i += 8)
-        avx2_f32_lanes(&a, _mm256_loadu_si256((const __m256i *)(p + 4 * i)));
+    const size_t nv = count & ~(size_t)15;
+    __m256i raw = _mm256_setzero_si256(), a0 = raw, a1 = raw;
+    for (size_t i = 0; i < nv; i += 16) {
+        const __m256i b0 = _mm256_loadu_si256((const __m256i *)(p + 4 * i));
+        const __m256i b1 = _mm256_loadu_si256((const __m256i *)(p + 4 * i + 32));
+        raw = _mm256_max_epu32(raw, _mm256_max_epu32(b0, b1));
+        a0 = _mm256_add_epi32(a0, avx2_fast_count(b0));
+        a1 = _mm256_add_epi32(a1, avx2_fast_count(b1));
+    }
+    const uint32_t r = avx2_hmax(raw);
     uint64_t sum = 0;
-    uint32_t raw;
-    if (avx2_finish(&a, 0x3F800000u, &sum, &raw))
-        blk_f32(p, count, out);
-    else
-        add_tail(blk_f32, p, 4, nv, count, sum, nv ? cl_f32(raw) : 0, out);
+    if (r >= PY_FAST_F32) {
+        avx2_acc a;
+        a.raw = a.hi = a.lo = _mm256_setzero_si256();
+        for (size_t i = 0; i < nv; i += 8)
+            avx2_f32_lanes(&a, _mm256_loadu_si256((const __m256i *)(p + 4 * i)));
+        uint32_t unused;
+        if (avx2_finish(&a, 0x3F800000u, &sum, &unused)) {
+            blk_f32(p, count, out);
+            return;
+        }
+    } else {
+        sum = avx2_hsum2(a0, a1);
+    }
+    add_tail(blk_f32, p, 4, nv, count, sum, nv ? cl_f32(r) : 0, out);
 }
 
 PY_AVX2 static void avx2_blk_bf16(const unsigned char *p, size_t count, py_blk *out)
 {
     const size_t nv = count & ~(size_t)15;
-    avx2_acc a;
-    a.raw = a.hi = a.lo = _mm256_setzero_si256();
+    __m256i raw = _mm256_setzero_si256(), a0 = raw, a1 = raw;
     for (size_t i = 0; i < nv; i += 16) {
         const __m128i v0 = _mm_loadu_si128((const __m128i *)(p + 2 * i));
         const __m128i v1 = _mm_loadu_si128((const __m128i *)(p + 2 * i + 16));
-        avx2_f32_lanes(&a, _mm256_slli_epi32(_mm256_cvtepu16_epi32(v0), 16));
-        avx2_f32_lanes(&a, _mm256_slli_epi32(_mm256_cvtepu16_epi32(v1), 16));
+        const __m256i b0 = _mm256_slli_epi32(_mm256_cvtepu16_epi32(v0), 16);
+        const __m256i b1 = _mm256_slli_epi32(_mm256_cvtepu16_epi32(v1), 16);
+        raw = _mm256_max_epu32(raw, _mm256_max_epu32(b0, b1));
+        a0 = _mm256_add_epi32(a0, avx2_fast_count(b0));
+        a1 = _mm256_add_epi32(a1, avx2_fast_count(b1));
     }
+    const uint32_t r = avx2_hmax(raw);
     uint64_t sum = 0;
-    uint32_t raw;
-    if (avx2_finish(&a, 0x3F800000u, &sum, &raw))
-        blk_bf16(p, count, out);
-    else
-        add_tail(blk_bf16, p, 2, nv, count, sum, nv ? cl_f32(raw) : 0, out);
+    if (r >= PY_FAST_F32) {
+        avx2_acc a;
+        a.raw = a.hi = a.lo = _mm256_setzero_si256();
+        for (size_t i = 0; i < nv; i += 8) {
+            const __m128i v = _mm_loadu_si128((const __m128i *)(p + 2 * i));
+            avx2_f32_lanes(&a, _mm256_slli_epi32(_mm256_cvtepu16_epi32(v), 16));
+        }
+        uint32_t unused;
+        if (avx2_finish(&a, 0x3F800000u, &sum, &unused)) {
+            blk_bf16(p, count, out);
+            return;
+        }
+    } else {
+        sum = avx2_hsum2(a0, a1);
+    }
+    add_tail(blk_bf16, p, 2, nv, count, sum, nv ? cl_f32(r) : 0, out);
 }
 
 PY_AVX2 static void avx2_blk_f16(const unsigned char *p, size_t count, py_blk *out)
@@ -509,37 +562,90 @@ static inline int wasm_finish(const wasm_acc *a, uint32_t one, uint64_t *sum, ui
     return 0;
 }
 
+/* Blocks whose values are all below 2^-5 take a shorter path: each count is below 2^27,
+   so 32 of them fit an unsigned 32-bit lane (two accumulators of 4 lanes per block). */
+#define PY_FAST_F32 0x3D000000u /* bits of 2^-5 */
+
+static inline v128_t wasm_fast_count(v128_t b)
+{
+    return wasm_u32x4_max(wasm_u32x4_trunc_sat_f32x4(wasm_i32x4_add(b, wasm_i32x4_splat(32 << 23))),
+                          wasm_i32x4_splat(1));
+}
+
+static inline uint32_t wasm_hmax(v128_t v)
+{
+    v = wasm_u32x4_max(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+    v = wasm_u32x4_max(v, wasm_i32x4_shuffle(v, v, 1, 0, 3, 2));
+    return wasm_u32x4_extract_lane(v, 0);
+}
+
+static inline uint64_t wasm_hsum2(v128_t a0, v128_t a1)
+{
+    return (uint64_t)wasm_u32x4_extract_lane(a0, 0) + wasm_u32x4_extract_lane(a0, 1) +
+           wasm_u32x4_extract_lane(a0, 2) + wasm_u32x4_extract_lane(a0, 3) +
+           wasm_u32x4_extract_lane(a1, 0) + wasm_u32x4_extract_lane(a1, 1) +
+           wasm_u32x4_extract_lane(a1, 2) + wasm_u32x4_extract_lane(a1, 3);
+}
+
 static void wasm_blk_f32(const unsigned char *p, size_t count, py_blk *out)
 {
-    const size_t nv = count & ~(size_t)3;
-    wasm_acc a;
-    a.raw = a.hi = a.lo = wasm_i32x4_splat(0);
-    for (size_t i = 0; i < nv; i += 4)
-        wasm_f32_lanes(&a, wasm_v128_load(p + 4 * i));
+    const size_t nv = count & ~(size_t)7;
+    v128_t raw = wasm_i32x4_splat(0), a0 = raw, a1 = raw;
+    for (size_t i = 0; i < nv; i += 8) {
+        const v128_t b0 = wasm_v128_load(p + 4 * i), b1 = wasm_v128_load(p + 4 * i + 16);
+        raw = wasm_u32x4_max(raw, wasm_u32x4_max(b0, b1));
+        a0 = wasm_i32x4_add(a0, wasm_fast_count(b0));
+        a1 = wasm_i32x4_add(a1, wasm_fast_count(b1));
+    }
+    const uint32_t r = wasm_hmax(raw);
     uint64_t sum = 0;
-    uint32_t raw;
-    if (wasm_finish(&a, 0x3F800000u, &sum, &raw))
-        blk_f32(p, count, out);
-    else
-        add_tail(blk_f32, p, 4, nv, count, sum, nv ? cl_f32(raw) : 0, out);
+    if (r >= PY_FAST_F32) {
+        wasm_acc a;
+        a.raw = a.hi = a.lo = wasm_i32x4_splat(0);
+        for (size_t i = 0; i < nv; i += 4)
+            wasm_f32_lanes(&a, wasm_v128_load(p + 4 * i));
+        uint32_t unused;
+        if (wasm_finish(&a, 0x3F800000u, &sum, &unused)) {
+            blk_f32(p, count, out);
+            return;
+        }
+    } else {
+        sum = wasm_hsum2(a0, a1);
+    }
+    add_tail(blk_f32, p, 4, nv, count, sum, nv ? cl_f32(r) : 0, out);
 }
 
 static void wasm_blk_bf16(const unsigned char *p, size_t count, py_blk *out)
 {
     const size_t nv = count & ~(size_t)7;
-    wasm_acc a;
-    a.raw = a.hi = a.lo = wasm_i32x4_splat(0);
+    v128_t raw = wasm_i32x4_splat(0), a0 = raw, a1 = raw;
     for (size_t i = 0; i < nv; i += 8) {
         const v128_t v = wasm_v128_load(p + 2 * i);
-        wasm_f32_lanes(&a, wasm_i32x4_shl(wasm_u32x4_extend_low_u16x8(v), 16));
-        wasm_f32_lanes(&a, wasm_i32x4_shl(wasm_u32x4_extend_high_u16x8(v), 16));
+        const v128_t b0 = wasm_i32x4_shl(wasm_u32x4_extend_low_u16x8(v), 16);
+        const v128_t b1 = wasm_i32x4_shl(wasm_u32x4_extend_high_u16x8(v), 16);
+        raw = wasm_u32x4_max(raw, wasm_u32x4_max(b0, b1));
+        a0 = wasm_i32x4_add(a0, wasm_fast_count(b0));
+        a1 = wasm_i32x4_add(a1, wasm_fast_count(b1));
     }
+    const uint32_t r = wasm_hmax(raw);
     uint64_t sum = 0;
-    uint32_t raw;
-    if (wasm_finish(&a, 0x3F800000u, &sum, &raw))
-        blk_bf16(p, count, out);
-    else
-        add_tail(blk_bf16, p, 2, nv, count, sum, nv ? cl_f32(raw) : 0, out);
+    if (r >= PY_FAST_F32) {
+        wasm_acc a;
+        a.raw = a.hi = a.lo = wasm_i32x4_splat(0);
+        for (size_t i = 0; i < nv; i += 8) {
+            const v128_t v = wasm_v128_load(p + 2 * i);
+            wasm_f32_lanes(&a, wasm_i32x4_shl(wasm_u32x4_extend_low_u16x8(v), 16));
+            wasm_f32_lanes(&a, wasm_i32x4_shl(wasm_u32x4_extend_high_u16x8(v), 16));
+        }
+        uint32_t unused;
+        if (wasm_finish(&a, 0x3F800000u, &sum, &unused)) {
+            blk_bf16(p, count, out);
+            return;
+        }
+    } else {
+        sum = wasm_hsum2(a0, a1);
+    }
+    add_tail(blk_bf16, p, 2, nv, count, sum, nv ? cl_f32(r) : 0, out);
 }
 
 static void wasm_blk_f16(const unsigned char *p, size_t count, py_blk *out)
