@@ -1,0 +1,160 @@
+/* kernels_impl.h - what the kernel sets share: which SIMD sets this target compiles, and
+ * exact per-element floor(p * 2^32) from the raw bits, inline.
+ *
+ * Used by the SIMD kernels for their tails and slow blocks, and by the decoder's scan of
+ * one block. Each function takes the element's bits, which the caller has checked are
+ * below the bits of 1.0 (a value in [+0, 1)), and returns exactly what
+ * dc_quantize_one(dist, dtype, i, 32) returns for it. Integer shifts only. */
+#ifndef DC_KERNELS_IMPL_H
+#define DC_KERNELS_IMPL_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "quantize.h"
+
+/* x86-64 with GCC or Clang: SSE2 (baseline) and AVX2 (chosen at run time). */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define DC_HAVE_X86_KERNELS 1
+extern const dc_kernels dc_kernels_sse2;
+extern const dc_kernels dc_kernels_avx2;
+int dc_cpu_has_avx2(void);
+#endif
+
+/* wasm with SIMD128 enabled at compile time (-msimd128). */
+#if defined(__wasm_simd128__) && defined(DC_WASM_KERNELS_READY)
+#define DC_HAVE_WASM_KERNELS 1
+extern const dc_kernels dc_kernels_wasm_simd128;
+#endif
+
+/* Bits of 1.0: an element is in [+0, 1) exactly when its bits are below (unsigned). */
+#define DC_ONE_F32 0x3f800000u
+#define DC_ONE_F64 0x3ff0000000000000u
+#define DC_ONE_F16 0x3c00u
+#define DC_ONE_BF16 0x3f80u
+
+/* f32 with bits b < 1.0: (2^23 + m) * 2^(e - 118) for e >= 1, 0 for subnormals. */
+static inline uint32_t dc_u32_f32(uint32_t b)
+{
+    const uint32_t e = b >> 23;
+    const uint64_t m = (uint64_t)((b & 0x7fffffu) | 0x800000u);
+    if (e == 0)
+        return 0;
+    if (e >= 118)
+        return (uint32_t)(m << (e - 118));
+    return 118 - e >= 32 ? 0 : (uint32_t)(m >> (118 - e));
+}
+
+/* f64 with bits b < 1.0: (2^52 + m) >> (1043 - e); subnormals give 0. */
+static inline uint32_t dc_u32_f64(uint64_t b)
+{
+    const uint32_t e = (uint32_t)(b >> 52);
+    const uint64_t m = (b & 0xfffffffffffffu) | ((uint64_t)1 << 52);
+    if (e == 0 || 1043 - e >= 64)
+        return 0;
+    return (uint32_t)(m >> (1043 - e));
+}
+
+/* f16 with bits h < 1.0: subnormal m << 8, normal (2^10 + m) << (e + 7). Always exact. */
+static inline uint32_t dc_u32_f16(uint32_t h)
+{
+    const uint32_t e = h >> 10, m = h & 0x3ffu;
+    return e == 0 ? m << 8 : (m | 0x400u) << (e + 7);
+}
+
+/* bf16 with bits h < 1.0: the f32 whose top half it is. */
+static inline uint32_t dc_u32_bf16(uint32_t h)
+{
+    return dc_u32_f32(h << 16);
+}
+
+/* Checked element readers: *u = floor(p_i * 2^32), returns 0 when p_i is not in [+0, 1). */
+static inline int dc_elem_f32(const unsigned char *p, size_t i, uint32_t *u)
+{
+    uint32_t b;
+    memcpy(&b, p + 4 * i, 4);
+    *u = b < DC_ONE_F32 ? dc_u32_f32(b) : 0;
+    return b < DC_ONE_F32;
+}
+
+static inline int dc_elem_f64(const unsigned char *p, size_t i, uint32_t *u)
+{
+    uint64_t b;
+    memcpy(&b, p + 8 * i, 8);
+    *u = dc_u32_f64(b);
+    return b < DC_ONE_F64;
+}
+
+static inline int dc_elem_f16(const unsigned char *p, size_t i, uint32_t *u)
+{
+    uint16_t b;
+    memcpy(&b, p + 2 * i, 2);
+    *u = b < DC_ONE_F16 ? dc_u32_f16(b) : 0;
+    return b < DC_ONE_F16;
+}
+
+static inline int dc_elem_bf16(const unsigned char *p, size_t i, uint32_t *u)
+{
+    uint16_t b;
+    memcpy(&b, p + 2 * i, 2);
+    *u = b < DC_ONE_BF16 ? dc_u32_bf16(b) : 0;
+    return b < DC_ONE_BF16;
+}
+
+/* Adds the elements [from, count) of p to *s; 0 when one is not in [+0, 1). */
+#define DC_DEFINE_TAIL(dt)                                                               \
+    static inline int dc_tail_##dt(const unsigned char *p, size_t from, size_t count,     \
+                                   uint64_t *s)                                         \
+    {                                                                                   \
+        uint64_t acc = 0;                                                               \
+        for (size_t i = from; i < count; i++) {                                         \
+            uint32_t u;                                                                 \
+            if (!dc_elem_##dt(p, i, &u))                                                \
+                return 0;                                                               \
+            acc += u;                                                                   \
+        }                                                                               \
+        *s += acc;                                                                      \
+        return 1;                                                                       \
+    }
+DC_DEFINE_TAIL(f32)
+DC_DEFINE_TAIL(f64)
+DC_DEFINE_TAIL(f16)
+DC_DEFINE_TAIL(bf16)
+
+/* sum32 and blocks32 of one dtype from blk(p, count, &sum), which sums count <=
+   DC_BLOCK_SIZE elements exactly and returns 0 when one is not in [+0, 1). */
+#define DC_DEFINE_DRIVERS(attr, set, dt, esize, blk)                                     \
+    attr static int set##_sum32_##dt(const void *dist, size_t begin, size_t end,        \
+                                     uint64_t *sum)                                     \
+    {                                                                                   \
+        const unsigned char *p = (const unsigned char *)dist + (esize) * begin;         \
+        size_t left = end - begin;                                                      \
+        uint64_t s = 0;                                                                 \
+        while (left > 0) {                                                              \
+            const size_t c = left < DC_BLOCK_SIZE ? left : DC_BLOCK_SIZE;               \
+            uint64_t b;                                                                 \
+            if (!blk(p, c, &b))                                                         \
+                return 0;                                                               \
+            s += b;                                                                     \
+            p += (esize) * c;                                                           \
+            left -= c;                                                                  \
+        }                                                                               \
+        *sum = s;                                                                       \
+        return 1;                                                                       \
+    }                                                                                   \
+    attr static int set##_blocks32_##dt(const void *dist, size_t n, uint64_t *out)      \
+    {                                                                                   \
+        const unsigned char *p = (const unsigned char *)dist;                           \
+        uint64_t s = 0;                                                                 \
+        for (size_t i = 0; i < n; i += DC_BLOCK_SIZE) {                                 \
+            const size_t c = n - i < DC_BLOCK_SIZE ? n - i : DC_BLOCK_SIZE;             \
+            uint64_t b;                                                                 \
+            if (!blk(p + (esize) * i, c, &b))                                           \
+                return 0;                                                               \
+            s += b;                                                                     \
+            out[i / DC_BLOCK_SIZE] = s;                                                 \
+        }                                                                               \
+        return 1;                                                                       \
+    }
+
+#endif /* DC_KERNELS_IMPL_H */
