@@ -798,7 +798,8 @@ static dc_result make_table(const void *dist, int dtype, size_t n, const py_scan
     /* The first element of max_block holding max is the first maximum overall. */
     size_t m = s->max_block;
     uint64_t below = s->max_block_below, cnt;
-    while ((cnt = cl_at(dist, dtype, m)) != s->max) {
+    const size_t stop = n - m < DC_BLOCK_SIZE ? n : m + DC_BLOCK_SIZE; /* never passed */
+    while ((cnt = cl_at(dist, dtype, m)) != s->max && m + 1 < stop) {
         below += cnt;
         m++;
     }
