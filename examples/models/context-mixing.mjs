@@ -12,11 +12,13 @@
 //
 // Structure (in the spirit of the PAQ family of compressors): a byte is seen as 8 binary
 // decisions along a binary tree of 255 nodes. For each node the model mixes the predictions
-// of several contexts (orders 0-6 of preceding bytes, the current word, the previous word
-// and the current word, and a long-match predictor) with a gated linear mixer in the
-// logistic domain, refines the result with an adaptive probability map keyed by the
-// previous byte, and multiplies the node probabilities down the tree. Only the 8 nodes on
-// the path of the actual byte are trained after each step.
+// of several contexts (the preceding 0, 1, 2, 3, 4, 6 and 8 bytes, the current word, the
+// previous and the current word, the column with the previous byte, and a long-match
+// predictor) with two gated linear mixers in the logistic domain, refines the result with
+// an adaptive probability map keyed by the previous byte, and multiplies the node
+// probabilities down the tree. Subtrees that less than 1/4096 of the probability reaches
+// are not modelled (their bytes share that mass evenly), which skips most of the 255 nodes
+// at little cost. Only the nodes on the path of the actual byte learn after each step.
 
 // round(4096 / (1 + e^(-x/2))) for x = -16..16, the logistic curve at 33 points, 128 apart.
 const LOGISTIC_POINTS = [
@@ -69,8 +71,11 @@ for (let j = 1; j < 256; j++) {
   }
 }
 
-const ORDERS = [1, 2, 3, 4, 5, 6]; // hashed byte contexts, besides order 0
-const N_CTX = 1 + ORDERS.length + 2; // order 0, orders, word, word pair
+// Probability mass below which a subtree is not modelled (its bytes share the mass equally).
+const PRUNE_MASS = 1 / 4096;
+
+const ORDERS = [1, 2, 3, 4, 6, 8]; // hashed byte contexts, besides order 0
+const N_CTX = 1 + ORDERS.length + 3; // order 0, orders, word, word pair
 const N_INPUTS = N_CTX + 2; // + match model + bias
 const BIAS = 256;
 const SLOT = 16; // per context and nibble: [check, 15 tree nodes]
@@ -87,14 +92,14 @@ function finalize(h) {
 
 export class ContextMixingModel {
   static id = 1;
-  static label = 'context mixing (orders 0-6, words, match)';
+  static label = 'context mixing (orders 0-8, words, column, match)';
 
   constructor() {
     this.vocab = 256;
     this.dtype = 'f64'; // predict() writes float64 values
     // Context tables: per context kind, 2^bits slots of SLOT 16-bit probabilities plus counts.
     // All tables live in one pair of arrays; table k starts at slot slotBase[k].
-    const bits = [5, 13, 16, 17, 17, 17, 17, 17, 17];
+    const bits = [5, 13, 16, 17, 17, 17, 17, 17, 17, 16];
     this.slotMask = new Int32Array(bits.map((b) => (1 << b) - 1));
     this.slotBase = new Int32Array(N_CTX);
     let slots = 0;
@@ -107,10 +112,15 @@ export class ContextMixingModel {
     for (let i = 0; i < this.prob.length; i += SLOT) this.prob[i] = 0;
     this.groupBase = new Int32Array(17 * N_CTX); // per nibble group and context: offset or -1
     this.claimed = new Int32Array(N_CTX);
+    this.groupReady = new Uint8Array(17);
+    this.evaluated = new Uint8Array(256); // 1 if the node was modelled in the last predict()
+    this.tree = new Float64Array(512); // probability mass reaching each tree node
     this.ctxHash = new Int32Array(N_CTX); // per context kind, hash of the current context
 
-    // Mixer: weight sets selected by tree node and by the match state, 16.16 fixed point.
-    this.nSets = 768 + 30 * 8;
+    // Two mixers, weights in 16.16 fixed point. Mixer 1 picks its weight set by tree node and
+    // match state (3 x 256 sets); mixer 2 by match state, the number of contexts that have
+    // seen this node, and the depth (3 x (N_CTX + 1) x 8 sets). Their outputs are averaged.
+    this.nSets = 768 + 3 * (N_CTX + 1) * 8;
     this.mixerSet2 = new Int32Array(256);
     this.mixP2 = new Int32Array(256);
     this.weights = new Int32Array(this.nSets * N_INPUTS).fill(Math.floor(65536 * 0.3));
@@ -139,6 +149,7 @@ export class ContextMixingModel {
     this.c2 = 0;
     this.word = 0;
     this.prevWord = 0;
+    this.column = 0;
     this._newContexts();
   }
 
@@ -198,11 +209,18 @@ export class ContextMixingModel {
     }
     h[1 + ORDERS.length] = Math.imul(this.word ^ 0x51ed27, 0x27d4eb2d) + 7;
     h[2 + ORDERS.length] = Math.imul(this.word ^ Math.imul(this.prevWord, 0x165667b1), 0x3c6ef372) + 11;
+    h[3 + ORDERS.length] = Math.imul((this.column < 90 ? this.column : 90) * 256 + this.c1 + 1, 0x61c88647) + 13;
     const gb = this.groupBase;
-    for (let k = 0; k < N_CTX; k++) {
-      gb[k] = this._find(k, this._hiHash(k));
-      for (let hi = 0; hi < 16; hi++) gb[(hi + 1) * N_CTX + k] = this._find(k, this._loHash(k, hi));
-    }
+    for (let k = 0; k < N_CTX; k++) gb[k] = this._find(k, this._hiHash(k));
+    this.groupReady.fill(0);
+    this.groupReady[0] = 1;
+  }
+
+  // Look up the slots of the low-nibble group that follows high nibble hi (on first use).
+  _lookupGroup(g) {
+    const gb = this.groupBase;
+    for (let k = 0; k < N_CTX; k++) gb[g * N_CTX + k] = this._find(k, this._loHash(k, g - 1));
+    this.groupReady[g] = 1;
   }
 
   // Write P(next byte = b) for b in 0..255 into out[0..256) (any float array, e.g. a
@@ -216,10 +234,28 @@ export class ContextMixingModel {
     const matchByte = this.matchLen > 0 ? this.history[this.matchPtr & HIST_MASK] | 256 : 0;
     const ml = this.matchLen > 31 ? 31 : this.matchLen;
     const c1 = this.c1;
+    const tree = this.tree;
+    const nodeP = this.nodeP;
+    const evaluated = this.evaluated;
+    const groupReady = this.groupReady;
+    tree[1] = 1;
+    // Nodes in order of depth (a parent before its children). A node that less than
+    // PRUNE_MASS of the probability reaches is not modelled: it splits its mass evenly.
     for (let j = 1; j < 256; j++) {
+      const mass = tree[j];
+      if (mass < PRUNE_MASS) {
+        evaluated[j] = 0;
+        nodeP[j] = 2048;
+        const half = mass * 0.5;
+        tree[2 * j] = half;
+        tree[2 * j + 1] = half;
+        continue;
+      }
+      evaluated[j] = 1;
       const d = DEPTH[j];
       const base = j * N_INPUTS;
       const local = LOCAL[j]; // node index inside its nibble tree (1..15)
+      if (groupReady[GROUP[j]] === 0) this._lookupGroup(GROUP[j]);
       const g = GROUP[j] * N_CTX;
       let known = 0;
       for (let k = 0; k < N_CTX; k++) {
@@ -247,7 +283,7 @@ export class ContextMixingModel {
       inputs[base + N_CTX + 1] = BIAS;
       const ws = (set * 256 + j) * N_INPUTS;
       this.mixerSet[j] = ws;
-      const ws2 = (768 + (set * 10 + known) * 8 + d) * N_INPUTS;
+      const ws2 = (768 + (set * (N_CTX + 1) + known) * 8 + d) * N_INPUTS;
       this.mixerSet2[j] = ws2;
       let dot = 0;
       let dot2 = 0;
@@ -271,17 +307,10 @@ export class ContextMixingModel {
       let p = (pm + 3 * pa + 2) >> 2;
       if (p < 1) p = 1;
       else if (p > 4095) p = 4095;
-      this.nodeP[j] = p;
-    }
-    // Multiply down the tree: leaf b gets the product of its 8 branch probabilities.
-    const tree = this._tree || (this._tree = new Float64Array(512));
-    tree[1] = 1;
-    const nodeP = this.nodeP;
-    for (let j = 1; j < 256; j++) {
-      const t = tree[j];
-      const p1 = nodeP[j];
-      tree[2 * j] = t * ((4096 - p1) / 4096);
-      tree[2 * j + 1] = t * (p1 / 4096);
+      nodeP[j] = p;
+      // Multiply down the tree: leaf b gets the product of its 8 branch probabilities.
+      tree[2 * j] = mass * ((4096 - p) / 4096);
+      tree[2 * j + 1] = mass * (p / 4096);
     }
     for (let b = 0; b < 256; b++) out[b] = tree[256 + b];
     return out;
@@ -325,11 +354,15 @@ export class ContextMixingModel {
         this.matchProb[mi] = p + ((((hit ? 65535 : 0) - p) * RATE[n]) >> 15);
         if (n < 255 && n < COUNTER_LIMIT) this.matchCount[mi] = n + 1;
       }
+      if (this.evaluated[j] === 0) {
+        j = 2 * j + bit;
+        continue;
+      }
       // Mixer: gradient step on coding cost.
-      const err = ((bit << 12) - this.mixP[j]);
+      const err = (((bit << 12) - this.mixP[j]) * 3) >> 1;
       const base = j * N_INPUTS;
       const ws = this.mixerSet[j];
-      const err2 = ((bit << 12) - this.mixP2[j]);
+      const err2 = (((bit << 12) - this.mixP2[j]) * 3) >> 1;
       const ws2 = this.mixerSet2[j];
       for (let k = 0; k < N_INPUTS; k++) {
         weights[ws + k] += (inputs[base + k] * err + 1024) >> 11;
@@ -338,7 +371,7 @@ export class ContextMixingModel {
       // APM.
       const ai = this.apmIndex[j];
       const a = this.apm[ai];
-      this.apm[ai] = a + ((((bit ? 65535 : 0) - a) + 32) >> 6);
+      this.apm[ai] = a + ((((bit ? 65535 : 0) - a) + 16) >> 5);
       j = 2 * j + bit;
     }
 
@@ -348,6 +381,7 @@ export class ContextMixingModel {
     this.pos++;
     this.c2 = this.c1;
     this.c1 = byte;
+    this.column = byte === 10 ? 0 : this.column + 1;
     const lower = byte >= 65 && byte <= 90 ? byte + 32 : byte;
     if (lower >= 97 && lower <= 122) {
       this.word = Math.imul(this.word ^ lower, 0x2c1b3c6d) + lower;
