@@ -5,7 +5,10 @@
 // the chromium package; CHROMIUM=/path overrides /usr/bin/chromium).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { DistributionCoder } from 'distribution-coder';
+import { compress } from '../../examples/models/codec.mjs';
+import { ContextMixingModel } from '../../examples/models/context-mixing.mjs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchChromium } from './chromium.mjs';
@@ -118,6 +121,28 @@ test('context-mixing model: the whole sample round-trips, beats gzip, figures co
   await page.evaluate(() => { for (const t of document.querySelectorAll('textarea')) t.scrollTop = 0; });
   await page.screenshot({ path: SCREENSHOT, fullPage: true });
   console.log(`# context mixing: ${f.compBytes} B, ${f.bpc} bits/char; gzip (CompressionStream): ${f.gzipBytes} B, ${f.gzipBpc} bits/char; ${f.seconds} s`);
+});
+
+test('files compressed in Node (both models) open in the page, verified', async () => {
+  const { OnnxByteModel, loadOnnxRuntimeForNode } = await import('../../examples/models/onnx-model.mjs');
+  const ort = await loadOnnxRuntimeForNode();
+  const onnx = readFileSync(join(ROOT, 'examples/models/byte-mlp.onnx'));
+  const input = SAMPLE.slice(10000, 12000);
+  const bytes = new TextEncoder().encode(input);
+  const files = {
+    cm: await compress(DistributionCoder, new ContextMixingModel(), ContextMixingModel.id, bytes),
+    onnx: await compress(DistributionCoder, await OnnxByteModel.create(ort, onnx), OnnxByteModel.id, bytes),
+  };
+  for (const [name, file] of Object.entries(files)) {
+    const path = join(userDataDir, `node-${name}.dcx`);
+    writeFileSync(path, file);
+    await resetRestored();
+    await page.setInputFiles('#dcx-file', path);
+    await page.waitForSelector('#restored[data-verified]', { timeout: 300_000 });
+    await page.waitForSelector('body[data-busy="no"]');
+    assert.equal(await page.getAttribute('#restored', 'data-verified'), 'yes', `${name}: ${await text('restore-status')}`);
+    assert.equal(await page.inputValue('#restored'), input);
+  }
 });
 
 test('no page errors and no request leaves localhost', () => {
