@@ -15,8 +15,9 @@
 // A file compressed with one ORT version may not decompress with another.
 //
 // Copies per step: the input (CONTEXT int32) is copied into ORT's memory by ORT; ORT returns
-// the output as a new Float32Array copied out of its own wasm memory (onnxruntime-web 1.30
-// does not write into caller-allocated CPU tensors); predict() copies those 1,024 bytes once
+// the output as a new Float32Array copied out of its own wasm memory. A pre-allocated CPU
+// output tensor over the coder's view does not help: onnxruntime-web 1.30 accepts it in
+// run(feeds, fetches) but leaves it unwritten. So predict() copies those 1,024 bytes once
 // into the coder's distributionView, which encodeStep/decodeStep then read in place.
 
 export const CONTEXT = 8;
