@@ -90,7 +90,15 @@ if (import.meta.url === pathToFileURL(process.argv[1] || '').href) {
   if (!existsSync(join(ROOT, 'node_modules', 'onnxruntime-web'))) {
     console.warn('warning: node_modules/onnxruntime-web is missing; run `npm ci` for the ONNX model');
   }
-  const { url } = await startDemoServer({ port });
+  let started;
+  try {
+    started = await startDemoServer({ port });
+  } catch (e) {
+    if (e.code !== 'EADDRINUSE' || i >= 0 || process.env.PORT) throw e;
+    console.warn(`port ${port} is in use; using a free port instead`);
+    started = await startDemoServer({ port: 0 });
+  }
+  const { url } = started;
   console.log(`distribution-coder demo: ${url}`);
   console.log('(serving this repository folder on 127.0.0.1 only; Ctrl+C stops it)');
 }

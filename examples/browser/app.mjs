@@ -17,12 +17,17 @@ worker.onmessage = (event) => {
   if (msg.type === 'error') job.reject(new Error(msg.message));
   else job.resolve(msg);
 };
+let workerError = null;
 worker.onerror = (event) => {
-  if (pending) pending.reject(new Error(event.message || 'the worker failed to start'));
+  // Typically: the worker could not import the package (dist/ not built: run `npm run build`).
+  workerError = new Error(`the Web Worker failed (${event.message || 'could not load its modules'}); is the package built (npm run build)?`);
+  status('status', workerError.message, 'bad');
+  if (pending) pending.reject(workerError);
   pending = null;
 };
 
 function run(message, transfer) {
+  if (workerError) return Promise.reject(workerError);
   if (pending) return Promise.reject(new Error('busy'));
   return new Promise((resolve, reject) => {
     pending = { resolve, reject };

@@ -41,9 +41,16 @@ after(async () => {
 const text = (id) => page.locator(`#${id}`).textContent();
 
 /** Compress the text area's content with `model` through the UI; returns the shown figures. */
-async function compressThroughUi(model) {
+async function compressThroughUi(model, { watchProgress = false } = {}) {
   await page.selectOption('#model', model);
+  // The work runs in a Worker: while it runs, the page keeps painting frames (the check
+  // below is polled on requestAnimationFrame) and the progress bar moves part way.
+  const midway = watchProgress && page.waitForFunction(() => {
+    const p = document.getElementById('progress');
+    return document.body.dataset.busy === 'yes' && p.value > 0 && p.value < p.max;
+  }, null, { polling: 'raf', timeout: 300_000 });
   await page.click('#compress');
+  if (midway) await midway;
   await page.waitForSelector('#results:not([hidden])', { timeout: 300_000 });
   await page.waitForSelector('body[data-busy="no"]');
   const figures = {
@@ -94,7 +101,7 @@ test('ONNX model: compress and decompress a slice of the sample through the page
 test('context-mixing model: the whole sample round-trips, beats gzip, figures consistent', async () => {
   await page.click('#load-sample');
   await page.waitForFunction((n) => document.getElementById('text').value.length === n, SAMPLE.length);
-  const f = await compressThroughUi('cm');
+  const f = await compressThroughUi('cm', { watchProgress: true });
   checkFigures(f, SAMPLE);
   assert.match(await text('r-model'), /context mixing/);
   assert.ok(f.compBytes < f.gzipBytes, `context mixing ${f.compBytes} B should beat gzip ${f.gzipBytes} B`);
