@@ -5,8 +5,10 @@
  * (bit 2); the rest is the distribution (up to 2048 elements).
  * Checks: the default format's frequencies and result equal an independent reference
  * computed from the header's text; freq >= 1, sum == total, total < 2^32 (default) or
- * == 2^32 (python-0.1); symbols encoded with the distribution decode back. */
+ * == 2^32 (python-0.1); symbols encoded with the distribution decode back; every kernel
+ * set this build can run (SSE2, AVX2, ...) returns what the scalar kernels return. */
 #include "fuzz_common.h"
+#include "quantize.h" /* internal: the kernel sets, compared with the scalar reference */
 
 #define MAX_VOCAB 2048
 
@@ -37,6 +39,31 @@ static void check_roundtrip(int format, const void *dist, int dtype, size_t n,
     dc_coder_free(c);
 }
 
+static void check_kernels(const void *dist, int dtype, size_t n, size_t begin)
+{
+    const dc_kernels *ref = &dc_kernels_scalar;
+    const size_t blocks = (n + DC_BLOCK_SIZE - 1) / DC_BLOCK_SIZE;
+    uint64_t *want = (uint64_t *)malloc(blocks * sizeof *want);
+    uint64_t *got = (uint64_t *)malloc(blocks * sizeof *got);
+    uint64_t s_ref = 0, s = 0;
+    const int r_ref = ref->sum32[dtype](dist, begin, n, &s_ref);
+    const int b_ref = ref->blocks32[dtype](dist, n, want);
+    for (const dc_kernels *const *k = dc_kernels_available(); *k; k++) {
+        const int r = (*k)->sum32[dtype](dist, begin, n, &s);
+        if (r != r_ref || (r && s != s_ref))
+            fprintf(stderr, "kernels %s: sum32 over [%zu, %zu) gives %d/%llu, scalar %d/%llu\n",
+                    (*k)->name, begin, n, r, (unsigned long long)s, r_ref,
+                    (unsigned long long)s_ref);
+        FUZZ_CHECK(r == r_ref);
+        FUZZ_CHECK(!r || s == s_ref);
+        const int b = (*k)->blocks32[dtype](dist, n, got);
+        FUZZ_CHECK(b == b_ref);
+        FUZZ_CHECK(!b || memcmp(got, want, blocks * sizeof *got) == 0);
+    }
+    free(got);
+    free(want);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
@@ -53,6 +80,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(dist, data + 1, n * esize);
     if (sanitize)
         fuzz_sanitize(dist, dtype, n);
+
+    check_kernels(dist, dtype, n, data[size - 1] % n);
 
     uint64_t *freq = (uint64_t *)malloc(n * sizeof *freq);
     uint64_t *ref = (uint64_t *)malloc(n * sizeof *ref);

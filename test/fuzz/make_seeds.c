@@ -1,6 +1,8 @@
-/* make_seeds.c - writes the seed corpora in test/fuzz/corpus/<target>/ (run from the
- * repository root; scripts/fuzz.sh --seeds rebuilds them). Each seed is a valid input
- * of its target's layout, so the fuzzer starts from inputs that reach deep code. */
+/* make_seeds.c - writes the seed corpora in test/fuzz/corpus/<target>/. Each seed is a
+ * valid input of its target's layout, so the fuzzer starts from inputs that reach deep
+ * code. From the repository root, with a native build in build/:
+ *   cc -std=c99 -I src test/fuzz/make_seeds.c build/libdistribution_coder.a -lm -o make_seeds
+ *   ./make_seeds */
 #include "fuzz_common.h"
 
 static void put(const char *target, int index, const uint8_t *data, size_t size)
@@ -67,6 +69,17 @@ static void to_dtype(int dtype, const float *p, size_t n, void *out)
     }
 }
 
+/* The u16 v the targets turn into vocabulary n: 1 + v % 40 below 2^15, else 1 + v % mod. */
+static unsigned vocab_code(size_t n, unsigned mod)
+{
+    if (n <= 40)
+        return (unsigned)(n - 1);
+    unsigned v = (unsigned)(n - 1);
+    while (v < 0x8000u)
+        v += mod;
+    return v;
+}
+
 static void decode_seeds(void)
 {
     static const struct { int format, dtype; size_t n, steps; } cfg[] = {
@@ -80,7 +93,7 @@ static void decode_seeds(void)
         b.len = 0;
         const size_t n = cfg[c].n, es = dc_dtype_size(cfg[c].dtype);
         add_u8(&b, (unsigned)(cfg[c].format | cfg[c].dtype << 1 | 1 << 4));
-        add_u16(&b, (unsigned)(n - 1));
+        add_u16(&b, vocab_code(n, 1100));
         add_u8(&b, (unsigned)(cfg[c].steps - 1));
         for (int k = 0; k < 2; k++) {
             shape(p[k], n, 3 + 5 * (unsigned)k);
@@ -137,7 +150,7 @@ static void roundtrip_seeds(void)
         const int dtype = c;
         const size_t n = c == 3 ? 1 : 17 + 150 * (size_t)c, steps = 6;
         add_u8(&b, (unsigned)(c == 2 ? 1 : 0) | (unsigned)dtype << 1 | (c == 1 ? 16u : 0u));
-        add_u16(&b, (unsigned)(n - 1));
+        add_u16(&b, vocab_code(n, 600));
         add_u8(&b, steps - 1);
         for (size_t t = 0; t < steps; t++) {
             add_u16(&b, (unsigned)(t * 7));
