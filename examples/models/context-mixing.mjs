@@ -75,7 +75,7 @@ for (let j = 1; j < 256; j++) {
 const PRUNE_MASS = 1 / 4096;
 
 const ORDERS = [1, 2, 3, 4, 6, 8]; // hashed byte contexts, besides order 0
-const N_CTX = 1 + ORDERS.length + 3; // order 0, orders, word, word pair
+const N_CTX = 1 + ORDERS.length + 3; // order 0, the orders, word, word pair, column
 const N_INPUTS = N_CTX + 2; // + match model + bias
 const BIAS = 256;
 const SLOT = 16; // per context and nibble: [check, 15 tree nodes]
@@ -153,7 +153,7 @@ export class ContextMixingModel {
     this._newContexts();
   }
 
-  // Look a context slot up (no insertion). Returns the slot number or -1.
+  // Look the slot of hash h up in table k (no insertion): its offset in prob/count, or -1.
   _find(k, h) {
     const i = this.slotBase[k] + (h & this.slotMask[k]);
     const chk = (h >>> 16) | 1;
@@ -163,7 +163,7 @@ export class ContextMixingModel {
     return -1;
   }
 
-  // Find or create the slot of hash h for table k (used when learning).
+  // Find or create the slot of hash h in table k (used when learning); returns its offset.
   _claim(k, h) {
     const i = this.slotBase[k] + (h & this.slotMask[k]);
     const chk = (h >>> 16) | 1;
@@ -192,7 +192,8 @@ export class ContextMixingModel {
     return finalize(this.ctxHash[k] + Math.imul(hi + 1, 0x9e3779b1));
   }
 
-  // Recompute the context hashes and look up their slots after a byte boundary.
+  // After a byte boundary: recompute the context hashes and look up the high-nibble slots
+  // (the low-nibble ones are looked up when predict() first needs them).
   _newContexts() {
     const hist = this.history;
     const pos = this.pos;
