@@ -81,7 +81,9 @@ export class DistributionCoder {
   /** Start decoding a copy of `bytes` (the coder may have been encoding before). */
   startDecoding(bytes: Uint8Array | ArrayBuffer): void;
 
-  /** Decode one symbol with the same distribution the encoder used at this step.
+  /** Decode one symbol with the same distribution the encoder used at this step (same
+   * values, same dtype). The stream has no length: decoding past the encoded steps returns
+   * meaningless symbols, not an error.
    * @throws TypeError before startDecoding(). */
   decodeStep(distribution: Distribution, dtype?: DType): number;
 
@@ -104,8 +106,9 @@ export class DistributionCoder {
    *
    * The view is valid until wasm memory grows (any call may grow it: the view is then
    * detached, length 0, and passing it throws a TypeError) or this coder's staging buffer is
-   * reallocated for a larger distribution. Calling distributionView() before each step is
-   * cheap: it returns the same object while it is valid.
+   * reallocated for a larger distribution (the buffer grows by powers of two). Calling
+   * distributionView() before each step is cheap: it returns the same object while it is
+   * valid. Never write into a view after free() (it points into freed memory).
    */
   distributionView(vocab: number, dtype: 'f64'): Float64Array;
   distributionView(vocab: number, dtype: 'f16' | 'bf16'): Uint16Array;
