@@ -33,33 +33,30 @@ extern const dc_kernels dc_kernels_wasm_simd128;
 #define DC_ONE_F16 0x3c00u
 #define DC_ONE_BF16 0x3f80u
 
-/* f32 with bits b < 1.0: (2^23 + m) * 2^(e - 118) for e >= 1, 0 for subnormals. */
+/* f32 with bits b < 1.0: (2^23 + m) * 2^(e - 118), computed as ((2^23 + m) << 8) >> (126 - e)
+   without branches; subnormals (e = 0) and tiny values shift everything out. */
 static inline uint32_t dc_u32_f32(uint32_t b)
 {
-    const uint32_t e = b >> 23;
-    const uint64_t m = (uint64_t)((b & 0x7fffffu) | 0x800000u);
-    if (e == 0)
-        return 0;
-    if (e >= 118)
-        return (uint32_t)(m << (e - 118));
-    return 118 - e >= 32 ? 0 : (uint32_t)(m >> (118 - e));
+    const uint64_t m = (uint64_t)((b & 0x7fffffu) | 0x800000u) << 8;
+    const uint32_t sh = 126 - (b >> 23);
+    return (uint32_t)(m >> (sh < 63 ? sh : 63));
 }
 
 /* f64 with bits b < 1.0: (2^52 + m) >> (1043 - e); subnormals give 0. */
 static inline uint32_t dc_u32_f64(uint64_t b)
 {
-    const uint32_t e = (uint32_t)(b >> 52);
     const uint64_t m = (b & 0xfffffffffffffu) | ((uint64_t)1 << 52);
-    if (e == 0 || 1043 - e >= 64)
-        return 0;
-    return (uint32_t)(m >> (1043 - e));
+    const uint32_t sh = 1043 - (uint32_t)(b >> 52);
+    return (uint32_t)(m >> (sh < 63 ? sh : 63));
 }
 
-/* f16 with bits h < 1.0: subnormal m << 8, normal (2^10 + m) << (e + 7). Always exact. */
+/* f16 with bits h < 1.0: subnormal m << 8, normal (2^10 + m) << (e + 7); with
+   e1 = max(e, 1) both are (h + 2^10 - (e1 << 10)) << (e1 + 7). Always exact. */
 static inline uint32_t dc_u32_f16(uint32_t h)
 {
-    const uint32_t e = h >> 10, m = h & 0x3ffu;
-    return e == 0 ? m << 8 : (m | 0x400u) << (e + 7);
+    h &= 0x7fffu; /* -0.0 gives 0 (the other dtypes' shifts give 0 for it as well) */
+    const uint32_t e = h >> 10, e1 = e > 1 ? e : 1;
+    return (h + 0x400u - (e1 << 10)) << (e1 + 7);
 }
 
 /* bf16 with bits h < 1.0: the f32 whose top half it is. */
@@ -156,5 +153,50 @@ DC_DEFINE_TAIL(bf16)
         }                                                                               \
         return 1;                                                                       \
     }
+
+/* The decoder's scan of one block at scale 2^32 (every element is known to be in [+0, 1)
+   or -0.0, which the slow path lets through):
+   from element k with prefix z = Z_k < threshold, advance while k + 1 < n and
+   Z_{k+1} = z + u_k + unit < threshold. Returns the final k; *z = Z_k, *u = u_k. */
+#define DC_SCAN_LOOP(dt, T)                                                              \
+    do {                                                                                \
+        const unsigned char *p = (const unsigned char *)dist;                           \
+        T b;                                                                            \
+        memcpy(&b, p + sizeof(T) * k, sizeof(T));                                       \
+        uint64_t uk = dc_u32_##dt(b);                                                   \
+        while (k + 1 < n && zk + uk + unit < threshold) {                               \
+            zk += uk + unit;                                                            \
+            k++;                                                                        \
+            memcpy(&b, p + sizeof(T) * k, sizeof(T));                                   \
+            uk = dc_u32_##dt(b);                                                        \
+        }                                                                               \
+        *u = uk;                                                                        \
+    } while (0)
+
+static inline size_t dc_scan_block32(const dc_kernels *kern, const void *dist, int dtype,
+                                     size_t k, size_t n, uint64_t unit, uint64_t threshold,
+                                     uint64_t *z, uint64_t *u)
+{
+    uint64_t zk = *z;
+    /* Z is strictly increasing: jump over half, a quarter, ... of the block (down to 16
+       elements) with the SIMD sum while Z at the far end is still below the threshold.
+       A sum the kernel refuses (-0.0 on the slow path) is simply not jumped over. */
+    for (size_t m = DC_BLOCK_SIZE / 2; m >= 16; m /= 2) {
+        uint64_t s;
+        if (k + m < n && kern->sum32[dtype](dist, k, k + m, &s) &&
+            zk + s + m * unit < threshold) {
+            zk += s + m * unit;
+            k += m;
+        }
+    }
+    switch (dtype) {
+    case DC_DTYPE_F32: DC_SCAN_LOOP(f32, uint32_t); break;
+    case DC_DTYPE_F64: DC_SCAN_LOOP(f64, uint64_t); break;
+    case DC_DTYPE_F16: DC_SCAN_LOOP(f16, uint16_t); break;
+    default: DC_SCAN_LOOP(bf16, uint16_t); break;
+    }
+    *z = zk;
+    return k;
+}
 
 #endif /* DC_KERNELS_IMPL_H */

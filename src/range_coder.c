@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "kernels_impl.h"
 #include "quantize.h"
 
 #define RANGE_TOP ((uint64_t)1 << 56)
@@ -205,11 +206,16 @@ static dc_result default_decode_step(dc_coder *c, const void *dist, int dtype, s
     }
     size_t k = lo * DC_BLOCK_SIZE;
     uint64_t z = (lo > 0 ? c->blocks[lo - 1] : 0) + k * unit; /* Z_k < threshold */
-    uint64_t u = dc_quantize_one(dist, dtype, k, plan.k);
-    while (k + 1 < n && z + u + unit < threshold) {
-        z += u + unit;
-        k++;
+    uint64_t u;
+    if (plan.k == 32) { /* every element is in [+0, 1): the inline exact per-dtype scan */
+        k = dc_scan_block32(dc_kernels_active(), dist, dtype, k, n, unit, threshold, &z, &u);
+    } else {
         u = dc_quantize_one(dist, dtype, k, plan.k);
+        while (k + 1 < n && z + u + unit < threshold) {
+            z += u + unit;
+            k++;
+            u = dc_quantize_one(dist, dtype, k, plan.k);
+        }
     }
     const uint64_t below = z - k * unit;
     const uint64_t cum = (below >> plan.s) + k;

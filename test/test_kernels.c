@@ -269,6 +269,25 @@ static void test_reference_independent(test_rng *r)
     }
 }
 
+/* The inline per-element quantizers (the decoder's scan) against the reference, on every
+   16-bit pattern below 1.0, random f32/f64 bits below 1.0, and -0.0. */
+static void test_inline_quantizers(test_rng *r)
+{
+    for (uint32_t h = 0; h < 0x10000; h++) {
+        const uint16_t b = (uint16_t)h;
+        if (h < DC_ONE_F16 || h == 0x8000)
+            CHECK(dc_u32_f16(h) == dc_quantize_one(&b, DC_DTYPE_F16, 0, 32));
+        if (h < DC_ONE_BF16 || h == 0x8000)
+            CHECK(dc_u32_bf16(h) == dc_quantize_one(&b, DC_DTYPE_BF16, 0, 32));
+    }
+    for (int i = 0; i < 200000; i++) {
+        const uint32_t b = i == 0 ? 0x80000000u : (uint32_t)(rng_next(r) % DC_ONE_F32);
+        const uint64_t d = i == 0 ? 0x8000000000000000u : rng_next(r) % DC_ONE_F64;
+        CHECK(dc_u32_f32(b) == dc_quantize_one(&b, DC_DTYPE_F32, 0, 32));
+        CHECK(dc_u32_f64(d) == dc_quantize_one(&d, DC_DTYPE_F64, 0, 32));
+    }
+}
+
 int main(void)
 {
     test_rng r = {12345};
@@ -279,6 +298,7 @@ int main(void)
     printf(" (active: %s)\n", dc_kernels_active()->name);
     CHECK(avail[0] == dc_kernels_active());
     test_reference_independent(&r);
+    test_inline_quantizers(&r);
     test_all_16bit(DC_DTYPE_F16);
     test_all_16bit(DC_DTYPE_BF16);
     for (int dtype = 0; dtype < 4; dtype++) {
