@@ -141,10 +141,12 @@ export class DistributionCoderError extends Error {
 
 /**
  * The package instantiates its inlined module when it is imported (top-level await), so
- * coders can be created right away. Where that is not allowed (a CSP without
- * 'wasm-unsafe-eval' for byte compilation, edge runtimes that only accept precompiled
- * modules), the first `new DistributionCoder()` throws the reason; call `init()` with the
- * module shipped as `distribution-coder/distribution_coder.wasm` first:
+ * coders can be created right away. Where compiling bytes at run time is not allowed (edge
+ * runtimes that only run modules bundled at deploy time), or fails, the import still
+ * succeeds and the first `new DistributionCoder()` throws the reason; call `init()` with
+ * the module shipped as `distribution-coder/distribution_coder.wasm` first (also the way
+ * to let a browser stream-compile and cache the .wasm file). In browsers, any WebAssembly
+ * compilation needs a Content-Security-Policy that allows 'wasm-unsafe-eval'.
  *
  *   await init(fetch(new URL('distribution_coder.wasm', import.meta.url)));  // browser
  *   await init(wasmModule);                       // e.g. an edge runtime's wasm import
