@@ -22,7 +22,7 @@ int dc_cpu_has_avx2(void);
 #endif
 
 /* wasm with SIMD128 enabled at compile time (-msimd128). */
-#if defined(__wasm_simd128__) && defined(DC_WASM_KERNELS_READY)
+#if defined(__wasm_simd128__)
 #define DC_HAVE_WASM_KERNELS 1
 extern const dc_kernels dc_kernels_wasm_simd128;
 #endif

@@ -1,6 +1,220 @@
-/* kernels_wasm.c - wasm SIMD128 kernels (placeholder, filled in below). */
+/* kernels_wasm.c - wasm SIMD128 kernels (built with -msimd128; empty otherwise).
+ *
+ * Block by block (DC_BLOCK_SIZE elements), like the x86 kernels. Fast paths hold when
+ * every element of the block is below a per-dtype limit and sum in 32-bit lanes:
+ *  f32/bf16: add 32 to the exponent field of the f32 bits (p * 2^32 exactly; subnormals
+ *            become normals below 1 and truncate to 0, so the float unit never sees a
+ *            subnormal), f32x4.trunc, then + 2^23 makes the float's bits 0x4b000000 + u
+ *            exactly (u < 2^23 under the limit 2^-9), summed as integers;
+ *  f16:      u = mant * 2^(e1 + 7) as one i32x4.dot_i16x8_s of the 11-bit mantissa and
+ *            the power of two (looked up with i8x16.swizzle), under the limit 2^-7;
+ *  f64:      no limit: + 32 in the exponent field, f64x2.trunc, + 2^52 makes the bits
+ *            0x4330000000000000 + u, summed with i64x2.add.
+ * A block over the limit is summed again by the general path (i32x4.trunc_sat_f32x4_u,
+ * exact for every value below 2^32, and 64-bit sums). Elements not in [+0, 1) make the
+ * kernel return 0. Results equal dc_kernels_scalar's bit for bit (test/test_kernels.c,
+ * also run under node). */
 #include "kernels_impl.h"
 
-#ifndef DC_HAVE_WASM_KERNELS
+#ifdef DC_HAVE_WASM_KERNELS
+
+#include <wasm_simd128.h>
+
+/* Sum of the four unsigned 32-bit lanes. */
+static inline uint64_t wasm_hsum_u32(v128_t v)
+{
+    const v128_t t = wasm_i64x2_add(wasm_u64x2_extend_low_u32x4(v), wasm_u64x2_extend_high_u32x4(v));
+    return (uint64_t)wasm_i64x2_extract_lane(t, 0) + (uint64_t)wasm_i64x2_extract_lane(t, 1);
+}
+
+static inline uint64_t wasm_hsum_u64(v128_t t)
+{
+    return (uint64_t)wasm_i64x2_extract_lane(t, 0) + (uint64_t)wasm_i64x2_extract_lane(t, 1);
+}
+
+static inline v128_t wasm_add_u32_to_u64(v128_t acc, v128_t v)
+{
+    return wasm_i64x2_add(acc, wasm_i64x2_add(wasm_u64x2_extend_low_u32x4(v),
+                                              wasm_u64x2_extend_high_u32x4(v)));
+}
+
+static inline int wasm_all_below_u32(v128_t v, uint32_t lim)
+{
+    return wasm_i32x4_all_true(wasm_u32x4_lt(v, wasm_i32x4_splat((int32_t)lim)));
+}
+
+static inline int wasm_all_below_u16(v128_t v, uint32_t lim)
+{
+    return wasm_i16x8_all_true(wasm_u16x8_lt(v, wasm_i16x8_splat((int16_t)lim)));
+}
+
+#define MAGIC_2P23 0x4b000000 /* bits of 2^23 as an f32 */
+
+/* f32 bits (below 2^-9) -> bits of 2^23 + floor(p * 2^32). */
+static inline v128_t wasm_fast_f32(v128_t b)
+{
+    const v128_t v = wasm_i32x4_add(b, wasm_i32x4_splat(32 << 23));
+    return wasm_f32x4_add(wasm_f32x4_trunc(v), wasm_f32x4_splat(8388608.0f));
+}
+
+/* f32 bits (below 1.0) -> floor(p * 2^32), exact for all of them. */
+static inline v128_t wasm_exact_f32(v128_t b)
+{
+    return wasm_u32x4_trunc_sat_f32x4(wasm_i32x4_add(b, wasm_i32x4_splat(32 << 23)));
+}
+
+#define WASM_FAST_F32 0x3b000000u /* 2^-9 */
+
+static inline int wasm_blk_f32(const unsigned char *p, size_t count, uint64_t *sum)
+{
+    const size_t nv = count & ~(size_t)7;
+    const unsigned char *const end = p + 4 * nv;
+    v128_t mx = wasm_i32x4_splat(0), a0 = mx, a1 = mx;
+    for (const unsigned char *q = p; q < end; q += 32) {
+        const v128_t b0 = wasm_v128_load(q), b1 = wasm_v128_load(q + 16);
+        mx = wasm_u32x4_max(mx, wasm_u32x4_max(b0, b1));
+        a0 = wasm_i32x4_add(a0, wasm_fast_f32(b0));
+        a1 = wasm_i32x4_add(a1, wasm_fast_f32(b1));
+    }
+    if (wasm_all_below_u32(mx, WASM_FAST_F32)) {
+        /* each lane of a0 + a1 holds nv / 4 offsets of 2^23's bits */
+        const v128_t off = wasm_i32x4_splat((int32_t)((uint32_t)MAGIC_2P23 * (uint32_t)(nv / 8)));
+        *sum = wasm_hsum_u32(wasm_i32x4_sub(a0, off)) + wasm_hsum_u32(wasm_i32x4_sub(a1, off));
+    } else {
+        if (!wasm_all_below_u32(mx, DC_ONE_F32))
+            return 0;
+        v128_t acc = wasm_i64x2_splat(0);
+        for (const unsigned char *q = p; q < end; q += 16)
+            acc = wasm_add_u32_to_u64(acc, wasm_exact_f32(wasm_v128_load(q)));
+        *sum = wasm_hsum_u64(acc);
+    }
+    return dc_tail_f32(p, nv, count, sum);
+}
+
+/* bf16: 8 elements per step; (h + (32 << 7)) << 16 is the f32 bits plus 32 << 23. */
+#define WASM_FAST_BF16 0x3b00u
+
+static inline int wasm_blk_bf16(const unsigned char *p, size_t count, uint64_t *sum)
+{
+    const size_t nv = count & ~(size_t)7;
+    const unsigned char *const end = p + 2 * nv;
+    const v128_t hi_mask = wasm_i32x4_splat((int32_t)0xffff0000u);
+    const v128_t m23 = wasm_f32x4_splat(8388608.0f);
+    const v128_t magic = wasm_i16x8_splat(32 << 7);
+    v128_t mx = wasm_i32x4_splat(0), a0 = mx, a1 = mx;
+    for (const unsigned char *q = p; q < end; q += 16) {
+        const v128_t v = wasm_v128_load(q);
+        mx = wasm_u16x8_max(mx, v);
+        const v128_t w = wasm_i16x8_add(v, magic);
+        a0 = wasm_i32x4_add(a0, wasm_f32x4_add(wasm_f32x4_trunc(wasm_i32x4_shl(w, 16)), m23));
+        a1 = wasm_i32x4_add(a1, wasm_f32x4_add(wasm_f32x4_trunc(wasm_v128_and(w, hi_mask)), m23));
+    }
+    if (wasm_all_below_u16(mx, WASM_FAST_BF16)) {
+        const v128_t off = wasm_i32x4_splat((int32_t)((uint32_t)MAGIC_2P23 * (uint32_t)(nv / 8)));
+        *sum = wasm_hsum_u32(wasm_i32x4_sub(a0, off)) + wasm_hsum_u32(wasm_i32x4_sub(a1, off));
+    } else {
+        if (!wasm_all_below_u16(mx, DC_ONE_BF16))
+            return 0;
+        v128_t acc = wasm_i64x2_splat(0);
+        for (const unsigned char *q = p; q < end; q += 16) {
+            const v128_t v = wasm_v128_load(q);
+            acc = wasm_add_u32_to_u64(acc, wasm_exact_f32(wasm_i32x4_shl(v, 16)));
+            acc = wasm_add_u32_to_u64(acc, wasm_exact_f32(wasm_v128_and(v, hi_mask)));
+        }
+        *sum = wasm_hsum_u64(acc);
+    }
+    return dc_tail_bf16(p, nv, count, sum);
+}
+
+/* f16, fast: with e1 = max(e, 1), u = (h + 2^10 - (e1 << 10)) * 2^(e1 + 7). Below 2^-7
+   (e1 <= 7) the power fits a positive i16, so one dot product gives u_even + u_odd per
+   32-bit lane (< 2^26; 32 steps per block keep each lane below 2^31). The power's high
+   byte 2^(e1 - 1) comes from a 16-byte table indexed by e1; its low byte is 0 (index
+   0x80 selects 0). */
+#define WASM_FAST_F16 0x2000u
+
+static inline int wasm_blk_f16(const unsigned char *p, size_t count, uint64_t *sum)
+{
+    const size_t nv = count & ~(size_t)7;
+    const unsigned char *const end = p + 2 * nv;
+    const v128_t table = wasm_i8x16_make(0, 1, 2, 4, 8, 16, 32, 64, 0, 0, 0, 0, 0, 0, 0, 0);
+    const v128_t one = wasm_i16x8_splat(1);
+    const v128_t lowsel = wasm_i16x8_splat(0x80);
+    const v128_t bias = wasm_i16x8_splat(1 << 10);
+    v128_t mx = wasm_i32x4_splat(0), acc = mx;
+    for (const unsigned char *q = p; q < end; q += 16) {
+        const v128_t v = wasm_v128_load(q);
+        mx = wasm_u16x8_max(mx, v);
+        const v128_t e1 = wasm_u16x8_max(wasm_u16x8_shr(v, 10), one);
+        const v128_t pow = wasm_i8x16_swizzle(table, wasm_v128_or(wasm_i16x8_shl(e1, 8), lowsel));
+        const v128_t mant = wasm_i16x8_sub(wasm_i16x8_add(v, bias), wasm_i16x8_shl(e1, 10));
+        acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(mant, pow));
+    }
+    if (wasm_all_below_u16(mx, WASM_FAST_F16)) {
+        *sum = wasm_hsum_u32(acc);
+    } else {
+        if (!wasm_all_below_u16(mx, DC_ONE_F16))
+            return 0;
+        /* general: the f32 (h << 13) + (144 << 23) is u for normal h; m << 8 otherwise */
+        const v128_t magic = wasm_i32x4_splat(144 << 23);
+        const v128_t lo_mask = wasm_i32x4_splat(0xffff);
+        const v128_t sub_lim = wasm_i32x4_splat(0x400);
+        v128_t acc64 = wasm_i64x2_splat(0);
+        for (const unsigned char *q = p; q < end; q += 16) {
+            const v128_t v = wasm_v128_load(q);
+            const v128_t h0 = wasm_v128_and(v, lo_mask), h1 = wasm_u32x4_shr(v, 16);
+            const v128_t f0 = wasm_u32x4_trunc_sat_f32x4(wasm_i32x4_add(wasm_i32x4_shl(h0, 13), magic));
+            const v128_t f1 = wasm_u32x4_trunc_sat_f32x4(wasm_i32x4_add(wasm_i32x4_shl(h1, 13), magic));
+            const v128_t u0 = wasm_v128_bitselect(wasm_i32x4_shl(h0, 8), f0, wasm_i32x4_lt(h0, sub_lim));
+            const v128_t u1 = wasm_v128_bitselect(wasm_i32x4_shl(h1, 8), f1, wasm_i32x4_lt(h1, sub_lim));
+            acc64 = wasm_add_u32_to_u64(wasm_add_u32_to_u64(acc64, u0), u1);
+        }
+        *sum = wasm_hsum_u64(acc64);
+    }
+    return dc_tail_f16(p, nv, count, sum);
+}
+
+/* f64: exact for every element below 1.0; the check looks at the high 32 bits (odd
+   32-bit lanes). */
+static inline v128_t wasm_f64_bits(v128_t b)
+{
+    const v128_t v = wasm_i64x2_add(b, wasm_i64x2_splat((int64_t)32 << 52));
+    return wasm_f64x2_add(wasm_f64x2_trunc(v), wasm_f64x2_splat(4503599627370496.0));
+}
+
+static inline int wasm_blk_f64(const unsigned char *p, size_t count, uint64_t *sum)
+{
+    const size_t nv = count & ~(size_t)3;
+    const unsigned char *const end = p + 8 * nv;
+    v128_t mx = wasm_i32x4_splat(0), a0 = mx, a1 = mx;
+    for (const unsigned char *q = p; q < end; q += 32) {
+        const v128_t b0 = wasm_v128_load(q), b1 = wasm_v128_load(q + 16);
+        mx = wasm_u32x4_max(mx, wasm_u32x4_max(b0, b1));
+        a0 = wasm_i64x2_add(a0, wasm_f64_bits(b0));
+        a1 = wasm_i64x2_add(a1, wasm_f64_bits(b1));
+    }
+    mx = wasm_v128_and(mx, wasm_i64x2_splat((int64_t)0xffffffff00000000u));
+    if (!wasm_all_below_u32(mx, (uint32_t)(DC_ONE_F64 >> 32)))
+        return 0;
+    /* each element added the bits of 2^52, 0x4330000000000000 */
+    *sum = wasm_hsum_u64(wasm_i64x2_add(a0, a1)) - (uint64_t)nv * 0x4330000000000000u;
+    return dc_tail_f64(p, nv, count, sum);
+}
+
+DC_DEFINE_DRIVERS(, wasm, f32, 4, wasm_blk_f32)
+DC_DEFINE_DRIVERS(, wasm, f64, 8, wasm_blk_f64)
+DC_DEFINE_DRIVERS(, wasm, f16, 2, wasm_blk_f16)
+DC_DEFINE_DRIVERS(, wasm, bf16, 2, wasm_blk_bf16)
+
+const dc_kernels dc_kernels_wasm_simd128 = {
+    "wasm-simd128",
+    {wasm_sum32_f32, wasm_sum32_f64, wasm_sum32_f16, wasm_sum32_bf16},
+    {wasm_blocks32_f32, wasm_blocks32_f64, wasm_blocks32_f16, wasm_blocks32_bf16},
+};
+
+#else
+
+/* ISO C wants at least one declaration in a translation unit. */
 typedef int dc_kernels_wasm_unused;
-#endif
+
+#endif /* DC_HAVE_WASM_KERNELS */
