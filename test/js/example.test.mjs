@@ -105,3 +105,42 @@ test('ONNX model under onnxruntime-web (wasm, one thread): valid distributions, 
   // A trained network, not a uniform guess: well under 8 bits per byte on unseen English.
   assert.ok((8 * file.length) / input.length < 4.5, `${(8 * file.length) / input.length} bits per byte`);
 });
+
+test('ONNX writer: a hand-built graph loads in onnxruntime-web and computes what it should', { skip: !ORT_PRESENT && 'onnxruntime-web not installed' }, async () => {
+  const { writeOnnxModel, DataType } = await import('../../examples/models/onnx-writer.mjs');
+  const { loadOnnxRuntimeForNode } = await import('../../examples/models/onnx-model.mjs');
+  const ort = await loadOnnxRuntimeForNode();
+  // y = Softmax(Relu(Reshape(Gather(table, idx), [1, 4]) x W + b)), small enough to check by hand.
+  const table = [1, 2, -3, 4, 0.5, -1];
+  const w = [1, 0, 0, 1, 1, 1, -1, 2]; // [4, 2]
+  const bytes = writeOnnxModel({
+    graph: {
+      name: 'check',
+      inputs: [{ name: 'idx', elemType: DataType.INT32, dims: [1, 2] }],
+      outputs: [{ name: 'y', elemType: DataType.FLOAT, dims: [1, 2] }],
+      initializers: [
+        { name: 'table', dims: [3, 2], dataType: DataType.FLOAT, data: table },
+        { name: 'shape', dims: [2], dataType: DataType.INT64, data: [1, 4] },
+        { name: 'w', dims: [4, 2], dataType: DataType.FLOAT, data: w },
+        { name: 'b', dims: [2], dataType: DataType.FLOAT, data: [0.25, -0.25] },
+      ],
+      nodes: [
+        { opType: 'Gather', inputs: ['table', 'idx'], outputs: ['g'], attributes: { axis: 0 } },
+        { opType: 'Reshape', inputs: ['g', 'shape'], outputs: ['flat'] },
+        { opType: 'MatMul', inputs: ['flat', 'w'], outputs: ['m'] },
+        { opType: 'Add', inputs: ['m', 'b'], outputs: ['a'] },
+        { opType: 'Relu', inputs: ['a'], outputs: ['r'] },
+        { opType: 'Softmax', inputs: ['r'], outputs: ['y'], attributes: { axis: -1 } },
+      ],
+    },
+  });
+  const session = await ort.InferenceSession.create(bytes);
+  const out = await session.run({ idx: new ort.Tensor('int32', Int32Array.of(2, 0), [1, 2]) });
+  // Gather rows 2 and 0: [0.5, -1, 1, 2]; x W = [0.5 + 1 - 2, -1 + 1 + 4] = [-0.5, 4];
+  // + b = [-0.25, 3.75]; Relu = [0, 3.75]; Softmax = [1, e^3.75] / (1 + e^3.75).
+  const e = Math.exp(3.75);
+  const expected = [1 / (1 + e), e / (1 + e)];
+  assert.deepEqual(out.y.dims, [1, 2]);
+  out.y.data.forEach((v, i) => assert.ok(Math.abs(v - expected[i]) < 1e-6, `y[${i}] = ${v}, expected ${expected[i]}`));
+  await session.release();
+});
