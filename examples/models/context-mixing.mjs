@@ -15,7 +15,8 @@
 // of several contexts (the preceding 0, 1, 2, 3, 4, 6 and 8 bytes, the current word, the
 // previous and the current word, the column with the previous byte, and a long-match
 // predictor) with two gated linear mixers in the logistic domain, refines the result with
-// an adaptive probability map keyed by the previous byte, and multiplies the node
+// two adaptive probability maps keyed by the previous byte and by the one before, and
+// multiplies the node
 // probabilities down the tree. Subtrees that less than 1/4096 of the probability reaches
 // are not modelled (their bytes share that mass evenly), which skips most of the 255 nodes
 // at little cost. Only the nodes on the path of the actual byte learn after each step.
@@ -117,10 +118,11 @@ export class ContextMixingModel {
     this.tree = new Float64Array(512); // probability mass reaching each tree node
     this.ctxHash = new Int32Array(N_CTX); // per context kind, hash of the current context
 
-    // Two mixers, weights in 16.16 fixed point. Mixer 1 picks its weight set by tree node and
-    // match state (3 x 256 sets); mixer 2 by match state, the number of contexts that have
-    // seen this node, and the depth (3 x (N_CTX + 1) x 8 sets). Their outputs are averaged.
-    this.nSets = 768 + 3 * (N_CTX + 1) * 8;
+    // Two mixers, weights in 16.16 fixed point. Mixer 1 picks its weight set by tree node,
+    // match state and the class of the previous byte (space, newline, letter, other):
+    // 3 x 4 x 256 sets; mixer 2 by match state, the number of contexts that have seen this
+    // node, and the depth (3 x (N_CTX + 1) x 8 sets). Their outputs are averaged.
+    this.nSets = 768 * 4 + 3 * (N_CTX + 1) * 8;
     this.mixerSet2 = new Int32Array(256);
     this.mixP2 = new Int32Array(256);
     this.weights = new Int32Array(this.nSets * N_INPUTS).fill(Math.floor(65536 * 0.3));
@@ -129,12 +131,15 @@ export class ContextMixingModel {
     this.mixP = new Int32Array(256); // mixer output per node (12 bit)
     this.nodeP = new Int32Array(256); // final P(bit = 1) per node (12 bit)
 
-    // Adaptive probability map keyed by (previous byte, node), 33 bins in the stretch domain.
+    // Adaptive probability maps keyed by (previous byte, node) and (the byte before, node),
+    // 33 bins in the stretch domain.
     this.apm = new Uint16Array(256 * 256 * 33);
     for (let c = 0; c < 256 * 256; c++) {
       for (let k = 0; k < 33; k++) this.apm[c * 33 + k] = SQUASH[Math.min(k * 128, 4095)] * 16;
     }
     this.apmIndex = new Int32Array(256);
+    this.apm2 = this.apm.slice();
+    this.apm2Index = new Int32Array(256);
 
     // Match model: last position of each hashed 6-byte context, the current match.
     this.history = new Uint8Array(HIST_SIZE);
@@ -235,6 +240,7 @@ export class ContextMixingModel {
     const matchByte = this.matchLen > 0 ? this.history[this.matchPtr & HIST_MASK] | 256 : 0;
     const ml = this.matchLen > 31 ? 31 : this.matchLen;
     const c1 = this.c1;
+    const cls = c1 === 32 ? 0 : c1 === 10 ? 1 : (c1 | 32) >= 97 && (c1 | 32) <= 122 ? 2 : 3;
     const tree = this.tree;
     const nodeP = this.nodeP;
     const evaluated = this.evaluated;
@@ -282,9 +288,9 @@ export class ContextMixingModel {
       }
       inputs[base + N_CTX] = mx;
       inputs[base + N_CTX + 1] = BIAS;
-      const ws = (set * 256 + j) * N_INPUTS;
+      const ws = ((set * 4 + cls) * 256 + j) * N_INPUTS;
       this.mixerSet[j] = ws;
-      const ws2 = (768 + (set * (N_CTX + 1) + known) * 8 + d) * N_INPUTS;
+      const ws2 = (768 * 4 + (set * (N_CTX + 1) + known) * 8 + d) * N_INPUTS;
       this.mixerSet2[j] = ws2;
       let dot = 0;
       let dot2 = 0;
@@ -298,13 +304,17 @@ export class ContextMixingModel {
       this.mixP[j] = squash(s1);
       this.mixP2[j] = squash(s2);
       const pm = squash((s1 + s2) >> 1);
-      // APM refinement keyed by the previous byte and the node.
+      // APM refinement keyed by the node and the previous byte, and by the byte before that.
       const st = STRETCH[pm] + 2048;
       const lo = st >> 7;
       const w = st & 127;
       const ai = (c1 * 256 + j) * 33 + lo;
       this.apmIndex[j] = w < 64 ? ai : ai + 1;
-      const pa = (this.apm[ai] * (128 - w) + this.apm[ai + 1] * w) >> 11;
+      const pa1 = (this.apm[ai] * (128 - w) + this.apm[ai + 1] * w) >> 11;
+      const a2 = (this.c2 * 256 + j) * 33 + lo;
+      this.apm2Index[j] = w < 64 ? a2 : a2 + 1;
+      const pa2 = (this.apm2[a2] * (128 - w) + this.apm2[a2 + 1] * w) >> 11;
+      const pa = (pa1 + pa2) >> 1;
       let p = (pm + 3 * pa + 2) >> 2;
       if (p < 1) p = 1;
       else if (p > 4095) p = 4095;
@@ -373,6 +383,9 @@ export class ContextMixingModel {
       const ai = this.apmIndex[j];
       const a = this.apm[ai];
       this.apm[ai] = a + ((((bit ? 65535 : 0) - a) + 16) >> 5);
+      const ai2 = this.apm2Index[j];
+      const a2 = this.apm2[ai2];
+      this.apm2[ai2] = a2 + ((((bit ? 65535 : 0) - a2) + 16) >> 5);
       j = 2 * j + bit;
     }
 
