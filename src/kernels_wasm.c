@@ -10,8 +10,8 @@
  *            the power of two (looked up with i8x16.swizzle), under the limit 2^-7;
  *  f64:      no limit: + 32 in the exponent field, f64x2.trunc, + 2^52 makes the bits
  *            0x4330000000000000 + u, summed with i64x2.add.
- * A block over the limit is summed again by the general path (i32x4.trunc_sat_f32x4_u,
- * exact for every value below 2^32, and 64-bit sums). Elements not in [+0, 1) make the
+ * A block over the limit is summed again by the general path (f32/bf16: f32x4.trunc, then
+ * promoted to f64 and + 2^52 as for f64; f16: i32x4.trunc_sat_f32x4_u; 64-bit sums). Elements not in [+0, 1) make the
  * kernel return 0. Results equal dc_kernels_scalar's bit for bit (test/test_kernels.c,
  * also run under node). */
 #include "kernels_impl.h"
@@ -57,11 +57,19 @@ static inline v128_t wasm_fast_f32(v128_t b)
     return wasm_f32x4_add(wasm_f32x4_trunc(v), wasm_f32x4_splat(8388608.0f));
 }
 
-/* f32 bits (below 1.0) -> floor(p * 2^32), exact for all of them. */
-static inline v128_t wasm_exact_f32(v128_t b)
+/* f32 bits (below 1.0): adds floor(p * 2^32) + 2^52's bits, 0x4330000000000000, to each
+   64-bit lane of acc per element (two elements per lane). The truncated f32 is exact in an
+   f64, and 2^52 + u with u < 2^32 is too. */
+static inline v128_t wasm_exact_f32(v128_t acc, v128_t b)
 {
-    return wasm_u32x4_trunc_sat_f32x4(wasm_i32x4_add(b, wasm_i32x4_splat(32 << 23)));
+    const v128_t t = wasm_f32x4_trunc(wasm_i32x4_add(b, wasm_i32x4_splat(32 << 23)));
+    const v128_t m52 = wasm_f64x2_splat(4503599627370496.0);
+    const v128_t lo = wasm_f64x2_add(wasm_f64x2_promote_low_f32x4(t), m52);
+    const v128_t hi = wasm_f64x2_add(
+        wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(t, t, 2, 3, 2, 3)), m52);
+    return wasm_i64x2_add(acc, wasm_i64x2_add(lo, hi));
 }
+#define MAGIC_2P52 0x4330000000000000u
 
 #define WASM_FAST_F32 0x3b000000u /* 2^-9 */
 
@@ -85,8 +93,8 @@ static inline int wasm_blk_f32(const unsigned char *p, size_t count, uint64_t *s
             return 0;
         v128_t acc = wasm_i64x2_splat(0);
         for (const unsigned char *q = p; q < end; q += 16)
-            acc = wasm_add_u32_to_u64(acc, wasm_exact_f32(wasm_v128_load(q)));
-        *sum = wasm_hsum_u64(acc);
+            acc = wasm_exact_f32(acc, wasm_v128_load(q));
+        *sum = wasm_hsum_u64(acc) - (uint64_t)nv * MAGIC_2P52;
     }
     return dc_tail_f32(p, nv, count, sum);
 }
@@ -118,10 +126,10 @@ static inline int wasm_blk_bf16(const unsigned char *p, size_t count, uint64_t *
         v128_t acc = wasm_i64x2_splat(0);
         for (const unsigned char *q = p; q < end; q += 16) {
             const v128_t v = wasm_v128_load(q);
-            acc = wasm_add_u32_to_u64(acc, wasm_exact_f32(wasm_i32x4_shl(v, 16)));
-            acc = wasm_add_u32_to_u64(acc, wasm_exact_f32(wasm_v128_and(v, hi_mask)));
+            acc = wasm_exact_f32(acc, wasm_i32x4_shl(v, 16));
+            acc = wasm_exact_f32(acc, wasm_v128_and(v, hi_mask));
         }
-        *sum = wasm_hsum_u64(acc);
+        *sum = wasm_hsum_u64(acc) - (uint64_t)nv * MAGIC_2P52;
     }
     return dc_tail_bf16(p, nv, count, sum);
 }
@@ -197,7 +205,7 @@ static inline int wasm_blk_f64(const unsigned char *p, size_t count, uint64_t *s
     if (!wasm_all_below_u32(mx, (uint32_t)(DC_ONE_F64 >> 32)))
         return 0;
     /* each element added the bits of 2^52, 0x4330000000000000 */
-    *sum = wasm_hsum_u64(wasm_i64x2_add(a0, a1)) - (uint64_t)nv * 0x4330000000000000u;
+    *sum = wasm_hsum_u64(wasm_i64x2_add(a0, a1)) - (uint64_t)nv * MAGIC_2P52;
     return dc_tail_f64(p, nv, count, sum);
 }
 

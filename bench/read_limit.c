@@ -1,0 +1,48 @@
+/* read_limit.c - extra exports of the benchmark build of the wasm module (bench/bench.mjs):
+ * the read limit, a plain sum of a buffer's 32-bit words (SIMD when the build has it),
+ * the least any coder must spend reading a distribution; and the active kernel alone. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels_impl.h"
+#include "quantize.h"
+
+#ifdef __wasm_simd128__
+#include <wasm_simd128.h>
+#endif
+
+uint32_t dc_bench_read_limit(const void *buf, size_t bytes);
+uint32_t dc_bench_kernel_sum(const void *dist, int dtype, size_t n);
+
+uint32_t dc_bench_read_limit(const void *buf, size_t bytes)
+{
+    const unsigned char *p = (const unsigned char *)buf;
+    const unsigned char *const end = p + (bytes & ~(size_t)31);
+    uint32_t s = 0;
+#ifdef __wasm_simd128__
+    v128_t a0 = wasm_i32x4_splat(0), a1 = a0;
+    for (; p < end; p += 32) {
+        a0 = wasm_i32x4_add(a0, wasm_v128_load(p));
+        a1 = wasm_i32x4_add(a1, wasm_v128_load(p + 16));
+    }
+    a0 = wasm_i32x4_add(a0, a1);
+    s = (uint32_t)(wasm_i32x4_extract_lane(a0, 0) + wasm_i32x4_extract_lane(a0, 1) +
+                   wasm_i32x4_extract_lane(a0, 2) + wasm_i32x4_extract_lane(a0, 3));
+#else
+    for (; p < end; p += 4) {
+        uint32_t w;
+        memcpy(&w, p, 4);
+        s += w;
+    }
+#endif
+    return s;
+}
+
+/* The active kernel's sum over dist[0..n), low 32 bits (0 when it refuses the input). */
+uint32_t dc_bench_kernel_sum(const void *dist, int dtype, size_t n)
+{
+    uint64_t s = 0;
+    if (!dc_kernels_active()->sum32[dtype](dist, 0, n, &s))
+        return 0;
+    return (uint32_t)s;
+}
