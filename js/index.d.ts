@@ -17,7 +17,9 @@ export type Format = 'default' | 'python-0.1';
 /**
  * A distribution over the symbols 0..length-1. Values need not sum to 1 (they are
  * normalised proportionally); zeros are allowed (every symbol stays codable); NaN,
- * ±Infinity, negative values (other than -0) and all-zero distributions are refused.
+ * ±Infinity and negative values (other than -0) are refused, and so are all-zero
+ * distributions in the 'default' format ('python-0.1' gives every zero a count of 1, as
+ * the Python package does).
  *
  * - `Float32Array`, `Float64Array` (and `Float16Array` where the runtime has it) are read
  *   with their own dtype; a `dtype` argument, if given, must match.
