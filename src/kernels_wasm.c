@@ -1,31 +1,24 @@
 /* kernels_wasm.c - wasm SIMD128 kernels (built with -msimd128; empty otherwise).
  *
- * Block by block (DC_BLOCK_SIZE elements), like the x86 kernels. Fast paths hold when
- * every element of the block is below a per-dtype limit and sum in 32-bit lanes:
+ * Block by block (DC_BLOCK_SIZE elements). A block whose elements are all below a
+ * per-dtype limit takes the fast path and sums in 32-bit lanes:
  *  f32/bf16: add 32 to the exponent field of the f32 bits (p * 2^32 exactly; subnormals
  *            become normals below 1 and truncate to 0, so the float unit never sees a
- *            subnormal), f32x4.trunc, then + 2^23 makes the float's bits 0x4b000000 + u
- *            exactly (u < 2^23 under the limit 2^-9), summed as integers;
+ *            subnormal), then i32x4.trunc_sat_f32x4_s; limit 2^-4 (below 2^-1 with 64-bit sums:
+ *            the medium path, tried first by calls over at most WASM_SMALL elements);
  *  f16:      u = mant * 2^(e1 + 7) as one i32x4.dot_i16x8_s of the 11-bit mantissa and
- *            the power of two (looked up with i8x16.swizzle), under the limit 2^-7;
+ *            the power of two (looked up with i8x16.swizzle); limit 2^-7;
  *  f64:      no limit: + 32 in the exponent field, f64x2.trunc, + 2^52 makes the bits
  *            0x4330000000000000 + u, summed with i64x2.add.
- * A block over the limit is summed again by the general path (f32/bf16: f32x4.trunc, then
- * promoted to f64 and + 2^52 as for f64; f16: i32x4.trunc_sat_f32x4_u; 64-bit sums). Elements not in [+0, 1) make the
- * kernel return 0. Results equal dc_kernels_scalar's bit for bit (test/test_kernels.c,
- * also run under node). */
+ * A block over the limit is summed again by the general path (f32/bf16: f32x4.trunc,
+ * promoted to f64 and + 2^52 as for f64; f16: i32x4.trunc_sat_f32x4_u on the exact f32;
+ * 64-bit sums). Elements not in [+0, 1) make the kernel return 0. Results equal
+ * dc_kernels_scalar's bit for bit (test/test_kernels.c, also run under node). */
 #include "kernels_impl.h"
 
 #ifdef DC_HAVE_WASM_KERNELS
 
 #include <wasm_simd128.h>
-
-/* Sum of the four unsigned 32-bit lanes. */
-static inline uint64_t wasm_hsum_u32(v128_t v)
-{
-    const v128_t t = wasm_i64x2_add(wasm_u64x2_extend_low_u32x4(v), wasm_u64x2_extend_high_u32x4(v));
-    return (uint64_t)wasm_i64x2_extract_lane(t, 0) + (uint64_t)wasm_i64x2_extract_lane(t, 1);
-}
 
 static inline uint64_t wasm_hsum_u64(v128_t t)
 {
@@ -48,13 +41,11 @@ static inline int wasm_all_below_u16(v128_t v, uint32_t lim)
     return wasm_i16x8_all_true(wasm_u16x8_lt(v, wasm_i16x8_splat((int16_t)lim)));
 }
 
-#define MAGIC_2P23 0x4b000000 /* bits of 2^23 as an f32 */
-
-/* f32 bits (below 2^-9) -> bits of 2^23 + floor(p * 2^32). */
+/* f32 bits (below 2^-1) -> floor(p * 2^32): 32 added to the exponent field, then the
+   saturating signed conversion (exact below 2^31). */
 static inline v128_t wasm_fast_f32(v128_t b)
 {
-    const v128_t v = wasm_i32x4_add(b, wasm_i32x4_splat(32 << 23));
-    return wasm_f32x4_add(wasm_f32x4_trunc(v), wasm_f32x4_splat(8388608.0f));
+    return wasm_i32x4_trunc_sat_f32x4(wasm_i32x4_add(b, wasm_i32x4_splat(32 << 23)));
 }
 
 /* f32 bits (below 1.0): adds floor(p * 2^32) + 2^52's bits, 0x4330000000000000, to each
@@ -71,66 +62,112 @@ static inline v128_t wasm_exact_f32(v128_t acc, v128_t b)
 }
 #define MAGIC_2P52 0x4330000000000000u
 
-#define WASM_FAST_F32 0x3b000000u /* 2^-9 */
+/* Blocks of a call over at most this many elements (a small vocabulary, where large
+   probabilities are the rule) go straight to the medium path. */
+#define WASM_SMALL 512
 
-static inline int wasm_blk_f32(const unsigned char *p, size_t count, uint64_t *sum)
+/* f32, three paths for a block (the first that applies):
+   fast   (every element below 2^-4): signed conversion, 4 accumulators of 32-bit lanes
+          (16 values per lane, each below 2^28);
+   medium (below 2^-1): signed conversion, 64-bit sums;
+   exact  (below 1): f64 + 2^52. */
+#define WASM_FAST_F32 0x3d800000u
+#define WASM_MEDIUM_F32 0x3f000000u
+
+static inline int wasm_blk_f32(const unsigned char *p, size_t count, uint64_t *sum, int small)
 {
-    const size_t nv = count & ~(size_t)7;
+    const size_t nv = count & ~(size_t)15;
     const unsigned char *const end = p + 4 * nv;
-    v128_t mx = wasm_i32x4_splat(0), a0 = mx, a1 = mx;
-    for (const unsigned char *q = p; q < end; q += 32) {
-        const v128_t b0 = wasm_v128_load(q), b1 = wasm_v128_load(q + 16);
-        mx = wasm_u32x4_max(mx, wasm_u32x4_max(b0, b1));
-        a0 = wasm_i32x4_add(a0, wasm_fast_f32(b0));
-        a1 = wasm_i32x4_add(a1, wasm_fast_f32(b1));
-    }
-    if (wasm_all_below_u32(mx, WASM_FAST_F32)) {
-        /* each lane of a0 + a1 holds nv / 4 offsets of 2^23's bits */
-        const v128_t off = wasm_i32x4_splat((int32_t)((uint32_t)MAGIC_2P23 * (uint32_t)(nv / 8)));
-        *sum = wasm_hsum_u32(wasm_i32x4_sub(a0, off)) + wasm_hsum_u32(wasm_i32x4_sub(a1, off));
+    v128_t mx = wasm_i32x4_splat(0);
+    if (!small) {
+        v128_t a0 = mx, a1 = mx, a2 = mx, a3 = mx;
+        for (const unsigned char *q = p; q < end; q += 64) {
+            const v128_t b0 = wasm_v128_load(q), b1 = wasm_v128_load(q + 16);
+            const v128_t b2 = wasm_v128_load(q + 32), b3 = wasm_v128_load(q + 48);
+            mx = wasm_u32x4_max(mx, wasm_u32x4_max(wasm_u32x4_max(b0, b1), wasm_u32x4_max(b2, b3)));
+            a0 = wasm_i32x4_add(a0, wasm_fast_f32(b0));
+            a1 = wasm_i32x4_add(a1, wasm_fast_f32(b1));
+            a2 = wasm_i32x4_add(a2, wasm_fast_f32(b2));
+            a3 = wasm_i32x4_add(a3, wasm_fast_f32(b3));
+        }
+        if (wasm_all_below_u32(mx, WASM_FAST_F32)) {
+            const v128_t t = wasm_add_u32_to_u64(wasm_add_u32_to_u64(wasm_i64x2_splat(0), a0), a1);
+            *sum = wasm_hsum_u64(wasm_add_u32_to_u64(wasm_add_u32_to_u64(t, a2), a3));
+            return dc_tail_f32(p, nv, count, sum);
+        }
     } else {
-        if (!wasm_all_below_u32(mx, DC_ONE_F32))
-            return 0;
-        v128_t acc = wasm_i64x2_splat(0);
-        for (const unsigned char *q = p; q < end; q += 16)
-            acc = wasm_exact_f32(acc, wasm_v128_load(q));
-        *sum = wasm_hsum_u64(acc) - (uint64_t)nv * MAGIC_2P52;
+        v128_t a0 = mx, a1 = mx;
+        for (const unsigned char *q = p; q < end; q += 32) {
+            const v128_t b0 = wasm_v128_load(q), b1 = wasm_v128_load(q + 16);
+            mx = wasm_u32x4_max(mx, wasm_u32x4_max(b0, b1));
+            a0 = wasm_add_u32_to_u64(a0, wasm_fast_f32(b0));
+            a1 = wasm_add_u32_to_u64(a1, wasm_fast_f32(b1));
+        }
+        if (wasm_all_below_u32(mx, WASM_MEDIUM_F32)) {
+            *sum = wasm_hsum_u64(wasm_i64x2_add(a0, a1));
+            return dc_tail_f32(p, nv, count, sum);
+        }
     }
+    if (!wasm_all_below_u32(mx, DC_ONE_F32))
+        return 0;
+    v128_t acc = wasm_i64x2_splat(0);
+    for (const unsigned char *q = p; q < end; q += 16)
+        acc = wasm_exact_f32(acc, wasm_v128_load(q));
+    *sum = wasm_hsum_u64(acc) - (uint64_t)nv * MAGIC_2P52;
     return dc_tail_f32(p, nv, count, sum);
 }
 
-/* bf16: 8 elements per step; (h + (32 << 7)) << 16 is the f32 bits plus 32 << 23. */
-#define WASM_FAST_BF16 0x3b00u
+/* bf16: 16 elements per step; (h + (32 << 7)) << 16 is the f32 bits plus 32 << 23. Even
+   elements: shl 16; odd: and 0xffff0000. Same paths and limits as f32. */
+#define WASM_FAST_BF16 0x3d80u
+#define WASM_MEDIUM_BF16 0x3f00u
 
-static inline int wasm_blk_bf16(const unsigned char *p, size_t count, uint64_t *sum)
+static inline int wasm_blk_bf16(const unsigned char *p, size_t count, uint64_t *sum, int small)
 {
-    const size_t nv = count & ~(size_t)7;
+    const size_t nv = count & ~(size_t)15;
     const unsigned char *const end = p + 2 * nv;
     const v128_t hi_mask = wasm_i32x4_splat((int32_t)0xffff0000u);
-    const v128_t m23 = wasm_f32x4_splat(8388608.0f);
     const v128_t magic = wasm_i16x8_splat(32 << 7);
-    v128_t mx = wasm_i32x4_splat(0), a0 = mx, a1 = mx;
-    for (const unsigned char *q = p; q < end; q += 16) {
-        const v128_t v = wasm_v128_load(q);
-        mx = wasm_u16x8_max(mx, v);
-        const v128_t w = wasm_i16x8_add(v, magic);
-        a0 = wasm_i32x4_add(a0, wasm_f32x4_add(wasm_f32x4_trunc(wasm_i32x4_shl(w, 16)), m23));
-        a1 = wasm_i32x4_add(a1, wasm_f32x4_add(wasm_f32x4_trunc(wasm_v128_and(w, hi_mask)), m23));
-    }
-    if (wasm_all_below_u16(mx, WASM_FAST_BF16)) {
-        const v128_t off = wasm_i32x4_splat((int32_t)((uint32_t)MAGIC_2P23 * (uint32_t)(nv / 8)));
-        *sum = wasm_hsum_u32(wasm_i32x4_sub(a0, off)) + wasm_hsum_u32(wasm_i32x4_sub(a1, off));
+    v128_t mx = wasm_i32x4_splat(0);
+    if (!small) {
+        v128_t a0 = mx, a1 = mx, a2 = mx, a3 = mx;
+        for (const unsigned char *q = p; q < end; q += 32) {
+            const v128_t v0 = wasm_v128_load(q), v1 = wasm_v128_load(q + 16);
+            mx = wasm_u16x8_max(mx, wasm_u16x8_max(v0, v1));
+            const v128_t w0 = wasm_i16x8_add(v0, magic), w1 = wasm_i16x8_add(v1, magic);
+            a0 = wasm_i32x4_add(a0, wasm_i32x4_trunc_sat_f32x4(wasm_i32x4_shl(w0, 16)));
+            a1 = wasm_i32x4_add(a1, wasm_i32x4_trunc_sat_f32x4(wasm_v128_and(w0, hi_mask)));
+            a2 = wasm_i32x4_add(a2, wasm_i32x4_trunc_sat_f32x4(wasm_i32x4_shl(w1, 16)));
+            a3 = wasm_i32x4_add(a3, wasm_i32x4_trunc_sat_f32x4(wasm_v128_and(w1, hi_mask)));
+        }
+        if (wasm_all_below_u16(mx, WASM_FAST_BF16)) {
+            const v128_t t = wasm_add_u32_to_u64(wasm_add_u32_to_u64(wasm_i64x2_splat(0), a0), a1);
+            *sum = wasm_hsum_u64(wasm_add_u32_to_u64(wasm_add_u32_to_u64(t, a2), a3));
+            return dc_tail_bf16(p, nv, count, sum);
+        }
     } else {
-        if (!wasm_all_below_u16(mx, DC_ONE_BF16))
-            return 0;
-        v128_t acc = wasm_i64x2_splat(0);
+        v128_t a0 = wasm_i64x2_splat(0), a1 = a0;
         for (const unsigned char *q = p; q < end; q += 16) {
             const v128_t v = wasm_v128_load(q);
-            acc = wasm_exact_f32(acc, wasm_i32x4_shl(v, 16));
-            acc = wasm_exact_f32(acc, wasm_v128_and(v, hi_mask));
+            mx = wasm_u16x8_max(mx, v);
+            const v128_t w = wasm_i16x8_add(v, magic);
+            a0 = wasm_add_u32_to_u64(a0, wasm_i32x4_trunc_sat_f32x4(wasm_i32x4_shl(w, 16)));
+            a1 = wasm_add_u32_to_u64(a1, wasm_i32x4_trunc_sat_f32x4(wasm_v128_and(w, hi_mask)));
         }
-        *sum = wasm_hsum_u64(acc) - (uint64_t)nv * MAGIC_2P52;
+        if (wasm_all_below_u16(mx, WASM_MEDIUM_BF16)) {
+            *sum = wasm_hsum_u64(wasm_i64x2_add(a0, a1));
+            return dc_tail_bf16(p, nv, count, sum);
+        }
     }
+    if (!wasm_all_below_u16(mx, DC_ONE_BF16))
+        return 0;
+    v128_t acc = wasm_i64x2_splat(0);
+    for (const unsigned char *q = p; q < end; q += 16) {
+        const v128_t v = wasm_v128_load(q);
+        acc = wasm_exact_f32(acc, wasm_i32x4_shl(v, 16));
+        acc = wasm_exact_f32(acc, wasm_v128_and(v, hi_mask));
+    }
+    *sum = wasm_hsum_u64(acc) - (uint64_t)nv * MAGIC_2P52;
     return dc_tail_bf16(p, nv, count, sum);
 }
 
@@ -138,47 +175,51 @@ static inline int wasm_blk_bf16(const unsigned char *p, size_t count, uint64_t *
    (e1 <= 7) the power fits a positive i16, so one dot product gives u_even + u_odd per
    32-bit lane (< 2^26; 32 steps per block keep each lane below 2^31). The power's high
    byte 2^(e1 - 1) comes from a 16-byte table indexed by e1; its low byte is 0 (index
-   0x80 selects 0). */
+   0x80 selects 0). Otherwise (and first for small calls) the general path: the f32
+   (h << 13) + (144 << 23) is u for normal h, converted exactly; m << 8 for subnormals. */
 #define WASM_FAST_F16 0x2000u
 
-static inline int wasm_blk_f16(const unsigned char *p, size_t count, uint64_t *sum)
+static inline int wasm_blk_f16(const unsigned char *p, size_t count, uint64_t *sum, int small)
 {
     const size_t nv = count & ~(size_t)7;
     const unsigned char *const end = p + 2 * nv;
-    const v128_t table = wasm_i8x16_make(0, 1, 2, 4, 8, 16, 32, 64, 0, 0, 0, 0, 0, 0, 0, 0);
-    const v128_t one = wasm_i16x8_splat(1);
-    const v128_t lowsel = wasm_i16x8_splat(0x80);
-    const v128_t bias = wasm_i16x8_splat(1 << 10);
-    v128_t mx = wasm_i32x4_splat(0), acc = mx;
+    v128_t mx = wasm_i32x4_splat(0);
+    if (!small) {
+        const v128_t table = wasm_i8x16_make(0, 1, 2, 4, 8, 16, 32, 64, 0, 0, 0, 0, 0, 0, 0, 0);
+        const v128_t one = wasm_i16x8_splat(1);
+        const v128_t lowsel = wasm_i16x8_splat(0x80);
+        const v128_t bias = wasm_i16x8_splat(1 << 10);
+        v128_t acc = mx;
+        for (const unsigned char *q = p; q < end; q += 16) {
+            const v128_t v = wasm_v128_load(q);
+            mx = wasm_u16x8_max(mx, v);
+            const v128_t e1 = wasm_u16x8_max(wasm_u16x8_shr(v, 10), one);
+            const v128_t pow = wasm_i8x16_swizzle(table, wasm_v128_or(wasm_i16x8_shl(e1, 8), lowsel));
+            const v128_t mant = wasm_i16x8_sub(wasm_i16x8_add(v, bias), wasm_i16x8_shl(e1, 10));
+            acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(mant, pow));
+        }
+        if (wasm_all_below_u16(mx, WASM_FAST_F16)) {
+            *sum = wasm_hsum_u64(wasm_add_u32_to_u64(wasm_i64x2_splat(0), acc));
+            return dc_tail_f16(p, nv, count, sum);
+        }
+    }
+    const v128_t magic = wasm_i32x4_splat(144 << 23);
+    const v128_t lo_mask = wasm_i32x4_splat(0xffff);
+    const v128_t sub_lim = wasm_i32x4_splat(0x400);
+    v128_t a = wasm_i64x2_splat(0);
     for (const unsigned char *q = p; q < end; q += 16) {
         const v128_t v = wasm_v128_load(q);
         mx = wasm_u16x8_max(mx, v);
-        const v128_t e1 = wasm_u16x8_max(wasm_u16x8_shr(v, 10), one);
-        const v128_t pow = wasm_i8x16_swizzle(table, wasm_v128_or(wasm_i16x8_shl(e1, 8), lowsel));
-        const v128_t mant = wasm_i16x8_sub(wasm_i16x8_add(v, bias), wasm_i16x8_shl(e1, 10));
-        acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(mant, pow));
+        const v128_t h0 = wasm_v128_and(v, lo_mask), h1 = wasm_u32x4_shr(v, 16);
+        const v128_t f0 = wasm_u32x4_trunc_sat_f32x4(wasm_i32x4_add(wasm_i32x4_shl(h0, 13), magic));
+        const v128_t f1 = wasm_u32x4_trunc_sat_f32x4(wasm_i32x4_add(wasm_i32x4_shl(h1, 13), magic));
+        const v128_t u0 = wasm_v128_bitselect(wasm_i32x4_shl(h0, 8), f0, wasm_i32x4_lt(h0, sub_lim));
+        const v128_t u1 = wasm_v128_bitselect(wasm_i32x4_shl(h1, 8), f1, wasm_i32x4_lt(h1, sub_lim));
+        a = wasm_add_u32_to_u64(wasm_add_u32_to_u64(a, u0), u1);
     }
-    if (wasm_all_below_u16(mx, WASM_FAST_F16)) {
-        *sum = wasm_hsum_u32(acc);
-    } else {
-        if (!wasm_all_below_u16(mx, DC_ONE_F16))
-            return 0;
-        /* general: the f32 (h << 13) + (144 << 23) is u for normal h; m << 8 otherwise */
-        const v128_t magic = wasm_i32x4_splat(144 << 23);
-        const v128_t lo_mask = wasm_i32x4_splat(0xffff);
-        const v128_t sub_lim = wasm_i32x4_splat(0x400);
-        v128_t acc64 = wasm_i64x2_splat(0);
-        for (const unsigned char *q = p; q < end; q += 16) {
-            const v128_t v = wasm_v128_load(q);
-            const v128_t h0 = wasm_v128_and(v, lo_mask), h1 = wasm_u32x4_shr(v, 16);
-            const v128_t f0 = wasm_u32x4_trunc_sat_f32x4(wasm_i32x4_add(wasm_i32x4_shl(h0, 13), magic));
-            const v128_t f1 = wasm_u32x4_trunc_sat_f32x4(wasm_i32x4_add(wasm_i32x4_shl(h1, 13), magic));
-            const v128_t u0 = wasm_v128_bitselect(wasm_i32x4_shl(h0, 8), f0, wasm_i32x4_lt(h0, sub_lim));
-            const v128_t u1 = wasm_v128_bitselect(wasm_i32x4_shl(h1, 8), f1, wasm_i32x4_lt(h1, sub_lim));
-            acc64 = wasm_add_u32_to_u64(wasm_add_u32_to_u64(acc64, u0), u1);
-        }
-        *sum = wasm_hsum_u64(acc64);
-    }
+    if (!wasm_all_below_u16(mx, DC_ONE_F16))
+        return 0;
+    *sum = wasm_hsum_u64(a);
     return dc_tail_f16(p, nv, count, sum);
 }
 
@@ -209,10 +250,35 @@ static inline int wasm_blk_f64(const unsigned char *p, size_t count, uint64_t *s
     return dc_tail_f64(p, nv, count, sum);
 }
 
-DC_DEFINE_DRIVERS(, wasm, f32, 4, wasm_blk_f32)
+/* The shared drivers call blk(p, count, &sum); these pass whether the call is small. */
+#define WASM_BLK_WRAPPERS(dt)                                                             \
+    static inline int wasm_blk_##dt##_large(const unsigned char *p, size_t c, uint64_t *s) \
+    {                                                                                   \
+        return wasm_blk_##dt(p, c, s, 0);                                               \
+    }                                                                                   \
+    static inline int wasm_blk_##dt##_small(const unsigned char *p, size_t c, uint64_t *s) \
+    {                                                                                   \
+        return wasm_blk_##dt(p, c, s, 1);                                               \
+    }                                                                                   \
+    DC_DEFINE_DRIVERS(, wasm_large, dt, DC_ESIZE_##dt, wasm_blk_##dt##_large)           \
+    DC_DEFINE_DRIVERS(, wasm_small, dt, DC_ESIZE_##dt, wasm_blk_##dt##_small)           \
+    static int wasm_sum32_##dt(const void *d, size_t b, size_t e, uint64_t *s)          \
+    {                                                                                   \
+        return e - b <= WASM_SMALL ? wasm_small_sum32_##dt(d, b, e, s)                  \
+                                   : wasm_large_sum32_##dt(d, b, e, s);                 \
+    }                                                                                   \
+    static int wasm_blocks32_##dt(const void *d, size_t n, uint64_t *o)                 \
+    {                                                                                   \
+        return n <= WASM_SMALL ? wasm_small_blocks32_##dt(d, n, o)                      \
+                               : wasm_large_blocks32_##dt(d, n, o);                     \
+    }
+#define DC_ESIZE_f32 4
+#define DC_ESIZE_f16 2
+#define DC_ESIZE_bf16 2
+WASM_BLK_WRAPPERS(f32)
+WASM_BLK_WRAPPERS(f16)
+WASM_BLK_WRAPPERS(bf16)
 DC_DEFINE_DRIVERS(, wasm, f64, 8, wasm_blk_f64)
-DC_DEFINE_DRIVERS(, wasm, f16, 2, wasm_blk_f16)
-DC_DEFINE_DRIVERS(, wasm, bf16, 2, wasm_blk_bf16)
 
 const dc_kernels dc_kernels_wasm_simd128 = {
     "wasm-simd128",
