@@ -1,6 +1,6 @@
 /* python01.c - the stream format of the Python package distribution-coder 0.1.x.
  *
- * docs/python-0.1.md describes it; in short: a bit-wise arithmetic coder with 62-bit
+ * docs/FORMAT.md (section 2) describes it; in short: a bit-wise arithmetic coder with 62-bit
  * registers (high starts at 2^62 - 1, low at 0), E1/E2/E3 renormalisation with pending
  * bits, frequencies that sum to exactly 2^32, no header, termination by "pending + 1 bits".
  *

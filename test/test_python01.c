@@ -12,7 +12,7 @@
 #define TWO32 ((uint64_t)1 << 32)
 
 /* ---------------------------------------------------------------------------------- */
-/* A slow reference of the package, written from docs/python-0.1.md with none of the    */
+/* A slow reference of the package, written from docs/FORMAT.md section 2, with none of the */
 /* library's shortcuts: binary64 arithmetic for the counts, unclamped 64-bit counts     */
 /* with the package's wrapping correction, a 128-bit product and a bit-by-bit division. */
 
@@ -638,7 +638,7 @@ static void public_vectors(void)
 }
 
 /* ---------------------------------------------------------------------------------- */
-/* The example from docs/python-0.1.md.                                                */
+/* The example from docs/FORMAT.md (section 2).                                                */
 
 static void boundary_defect_example(void)
 {
