@@ -638,7 +638,7 @@ static void public_vectors(void)
 }
 
 /* ---------------------------------------------------------------------------------- */
-/* The example from docs/FORMAT.md (section 2).                                                */
+/* The example from docs/FORMAT.md (section 2).                                       */
 
 static void boundary_defect_example(void)
 {
