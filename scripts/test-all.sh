@@ -4,6 +4,9 @@
 #   2. the native library and C tests (build/), then again with ASan+UBSan (build-sanitize/)
 #   3. the JS tests (node --test test/js/), which also compare the wasm module's streams
 #      with build/test/dc_encode_file's.
+#   4. the golden streams on every platform this machine runs (npm run test:platforms)
+#   5. the libFuzzer targets for FUZZ_SECONDS each (npm run fuzz)
+#   6. the browser demo and the Vite bundle in headless Chromium (npm run test:browser)
 set -eu
 cd "$(dirname "$0")/.."
 jobs="${DC_BUILD_JOBS:-2}"
@@ -26,5 +29,14 @@ ctest --test-dir "$sanitize" --output-on-failure
 
 echo "== JS tests"
 DC_ENCODE_FILE="${DC_ENCODE_FILE:-$PWD/$native/test/dc_encode_file}" node --test test/js/
+
+echo "== golden streams on every platform"
+npm run test:platforms
+
+echo "== fuzzing"
+npm run fuzz
+
+echo "== browser tests"
+npm run test:browser
 
 echo "== all tests passed"
