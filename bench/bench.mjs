@@ -17,7 +17,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DistributionCoder, init } from '../js/index.js';
 import { BaselineDecoder, BaselineEncoder } from './baseline-js-coder.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -322,8 +321,17 @@ function measureBoundary(p, rand) {
 
 const fmt = (x, d = 0) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(d));
 
+let DistributionCoder;
+let init;
+
 async function main() {
   const t0 = Date.now();
+  // js/index.js imports dist/wasm-inline.js, which `npm run build` writes (not in git)
+  if (!existsSync(join(root, 'dist', 'wasm-inline.js'))) {
+    console.error('dist/wasm-inline.js missing: running npm run build ...');
+    run('node', ['scripts/build-wasm.mjs']);
+  }
+  ({ DistributionCoder, init } = await import('../js/index.js'));
   const simdBytes = buildWasm('build-bench-wasm', 'ON');
   const plainBytes = buildWasm('build-bench-wasm-nosimd', 'OFF');
   const rawSimd = await rawModule(simdBytes);

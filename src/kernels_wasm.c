@@ -16,6 +16,8 @@
  * dc_kernels_scalar's bit for bit (test/test_kernels.c, also run under node). */
 #include "kernels_impl.h"
 
+#define DC_BLK_CALL DC_BLK_PLAIN
+
 #ifdef DC_HAVE_WASM_KERNELS
 
 #include <wasm_simd128.h>

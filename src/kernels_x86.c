@@ -12,6 +12,8 @@
  * (test/test_kernels.c). */
 #include "kernels_impl.h"
 
+#define DC_BLK_CALL DC_BLK_PADDED
+
 #ifdef DC_HAVE_X86_KERNELS
 
 #include <immintrin.h>
