@@ -183,6 +183,18 @@ DC_DEFINE_TAIL(bf16)
         return 1;                                                                       \
     }
 
+/* floor(dist[i] * 2^32) for an element known to be in [+0, 1) or -0.0. */
+static inline uint64_t dc_u32_at(const void *dist, int dtype, size_t i)
+{
+    const unsigned char *p = (const unsigned char *)dist;
+    switch (dtype) {
+    case DC_DTYPE_F32: { uint32_t b; memcpy(&b, p + 4 * i, 4); return dc_u32_f32(b); }
+    case DC_DTYPE_F64: { uint64_t b; memcpy(&b, p + 8 * i, 8); return dc_u32_f64(b); }
+    case DC_DTYPE_F16: { uint16_t b; memcpy(&b, p + 2 * i, 2); return dc_u32_f16(b); }
+    default: { uint16_t b; memcpy(&b, p + 2 * i, 2); return dc_u32_bf16(b); }
+    }
+}
+
 /* The decoder's scan of one block at scale 2^32 (every element is known to be in [+0, 1)
    or -0.0, which the slow path lets through):
    from element k with prefix z = Z_k < threshold, advance while k + 1 < n and

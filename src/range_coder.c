@@ -104,7 +104,8 @@ static dc_result default_encode_step(dc_coder *c, const void *dist, int dtype, s
         rest = dc_sum_scaled(dist, dtype, sym, n, plan.k);
     }
     finish_plan(&plan, below + rest, n);
-    const uint64_t u_sym = dc_quantize_one(dist, dtype, sym, plan.k);
+    const uint64_t u_sym = plan.k == 32 ? dc_u32_at(dist, dtype, sym)
+                                        : dc_quantize_one(dist, dtype, sym, plan.k);
     const uint64_t cum = (below >> plan.s) + sym;
     const uint64_t next = ((below + u_sym) >> plan.s) + sym + 1;
 
