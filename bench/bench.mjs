@@ -8,7 +8,7 @@
 // native build (bench/bench_native.c) when a C compiler and CMake are available.
 //
 // Builds what it needs (Emscripten + CMake: build-bench-wasm/, build-bench-wasm-nosimd/,
-// build-bench-native/) and writes bench/results/latest.{json,md}.
+// build-bench-native/) and writes bench/results/latest.{json,md} (quick runs: quick.*).
 //   npm run bench              full run (a few minutes)
 //   npm run bench -- --quick   fewer steps, for a smoke test
 //   npm run bench -- --no-build  use the existing build directories
@@ -501,7 +501,22 @@ async function main() {
   const md = [];
   md.push(`Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node} (V8 ${machine.v8}), ${machine.platform}; ${result.date}${QUICK ? ' (quick run)' : ''}.`);
   md.push('');
-  md.push('ns per step through the JS API, distribution written in place (`distributionView`). ' +
+  // the summary the README's Performance section shows
+  md.push('Summary (wasm SIMD in Node through the JS API; ns per step; x = times the time of the read limit, a plain SIMD sum of the same buffer in the same module):');
+  md.push('');
+  md.push('| vocab | dtype | encode | decode | x read limit (enc / dec) | faster than plain JS (enc / dec) | faster than no-SIMD build (enc) |' + (native ? ` native ${native.kernels} x read limit (enc / dec) |` : ''));
+  md.push('|---:|---|---:|---:|---:|---:|---:|' + (native ? '---:|' : ''));
+  for (const [n, dt, input] of [[256, 'f32', 'zipf'], [50257, 'f32', 'zipf'], [50257, 'bf16', 'zipf'], [50257, 'f16', 'zipf'], [50257, 'f64', 'zipf'],
+    [50257, 'f32', 'subnormal-heavy'], [151936, 'f32', 'zipf'], [256000, 'bf16', 'zipf']]) {
+    const r = row(n, dt, input);
+    const nr = native && native.rows.find((x) => x.vocab === n && x.dtype === dt && x.input === input);
+    md.push(`| ${n} | ${dt}${input === 'zipf' ? '' : ` (${input})`} | ${fmt(r.encode_ns)} | ${fmt(r.decode_ns)} | ` +
+      `${fmt(r.encode_ns / r.read_limit_ns, 1)} / ${fmt(r.decode_ns / r.read_limit_ns, 1)} | ` +
+      `${fmt(r.baseline_encode_ns / r.encode_ns, 0)}x / ${fmt(r.baseline_decode_ns / r.decode_ns, 0)}x | ${fmt(r.nosimd_encode_ns / r.encode_ns, 1)}x |` +
+      (native ? ` ${nr ? `${fmt(nr.encode_ns / nr.read_limit_ns, 1)} / ${fmt(nr.decode_ns / nr.read_limit_ns, 1)}` : 'n/a'} |` : ''));
+  }
+  md.push('');
+  md.push('Full table. ns per step through the JS API, distribution written in place (`distributionView`). ' +
     'read = a plain wasm SIMD sum of the same buffer in the same module build (the read limit); ' +
     'no-SIMD = the same build without wasm SIMD; plain JS = bench/baseline-js-coder.mjs (on the f32 values); ' +
     'python-0.1 = that format in our module.');
@@ -543,9 +558,10 @@ async function main() {
   console.log(text);
   const dir = join(root, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'latest.json'), JSON.stringify(result, null, 1) + '\n');
-  writeFileSync(join(dir, 'latest.md'), `# Benchmark results (npm run bench)\n\n${text}`);
-  console.error(`wrote bench/results/latest.json and latest.md in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  const base = QUICK ? 'quick' : 'latest'; // a quick run never replaces the full results
+  writeFileSync(join(dir, `${base}.json`), JSON.stringify(result, null, 1) + '\n');
+  writeFileSync(join(dir, `${base}.md`), `# Benchmark results (npm run bench${QUICK ? ' -- --quick' : ''})\n\n${text}`);
+  console.error(`wrote bench/results/${base}.json and ${base}.md in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
 
 await main();
