@@ -98,16 +98,35 @@ static inline int wasm_blk_f32(const unsigned char *p, size_t count, uint64_t *s
             return dc_tail_f32(p, nv, count, sum);
         }
     } else {
-        v128_t a0 = mx, a1 = mx;
-        for (const unsigned char *q = p; q < end; q += 32) {
+        /* pairs of values below 2^31 add without overflow in 32-bit lanes; the last
+           partial vector is the vector that ends with the range, its lanes counted
+           already set to 0 (ranges of at least 4 elements) */
+        const size_t nv4 = count & ~(size_t)3;
+        const unsigned char *const end4 = p + 4 * nv4;
+        const unsigned char *q = p;
+        v128_t acc = wasm_i64x2_splat(0);
+        for (; end4 - q >= 32; q += 32) {
             const v128_t b0 = wasm_v128_load(q), b1 = wasm_v128_load(q + 16);
             mx = wasm_u32x4_max(mx, wasm_u32x4_max(b0, b1));
-            a0 = wasm_add_u32_to_u64(a0, wasm_fast_f32(b0));
-            a1 = wasm_add_u32_to_u64(a1, wasm_fast_f32(b1));
+            acc = wasm_add_u32_to_u64(acc, wasm_i32x4_add(wasm_fast_f32(b0), wasm_fast_f32(b1)));
+        }
+        if (q < end4) {
+            const v128_t b = wasm_v128_load(q);
+            mx = wasm_u32x4_max(mx, b);
+            acc = wasm_add_u32_to_u64(acc, wasm_fast_f32(b));
+        }
+        size_t done = nv4;
+        if (count > nv4 && count >= 4) {
+            const v128_t keep = wasm_i32x4_gt(wasm_i32x4_make(0, 1, 2, 3),
+                                              wasm_i32x4_splat((int32_t)(3 - (count - nv4))));
+            const v128_t b = wasm_v128_and(wasm_v128_load(p + 4 * (count - 4)), keep);
+            mx = wasm_u32x4_max(mx, b);
+            acc = wasm_add_u32_to_u64(acc, wasm_fast_f32(b));
+            done = count;
         }
         if (wasm_all_below_u32(mx, WASM_MEDIUM_F32)) {
-            *sum = wasm_hsum_u64(wasm_i64x2_add(a0, a1));
-            return dc_tail_f32(p, nv, count, sum);
+            *sum = wasm_hsum_u64(acc);
+            return dc_tail_f32(p, done, count, sum);
         }
     }
     if (!wasm_all_below_u32(mx, DC_ONE_F32))
