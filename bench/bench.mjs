@@ -283,20 +283,27 @@ function measureCoder(format, dist, dtype, syms, steps) {
   }
 }
 
-function measureBaseline(f32dist, syms, steps) {
-  let bytes;
-  const enc = nsPerStep((k) => {
-    const e = new BaselineEncoder();
-    for (let t = 0; t < k; t++) e.encode(f32dist, syms[t]);
-    bytes = e.finish();
-  }, steps);
+/** Timers of the plain-JS coder on the f32 values; done() checks its round trip. */
+function baselineFns(f32dist, syms, steps) {
+  const e0 = new BaselineEncoder();
+  for (let t = 0; t < steps; t++) e0.encode(f32dist, syms[t]);
+  const bytes = e0.finish();
   let bad = 0;
-  const dec = nsPerStep((k) => {
-    const d = new BaselineDecoder(bytes);
-    for (let t = 0; t < k; t++) if (d.decode(f32dist) !== syms[t]) bad++;
-  }, steps);
-  if (bad) throw new Error('baseline JS coder did not round-trip');
-  return { enc, dec, bytesOut: bytes.length };
+  return {
+    fns: [
+      ['baseEnc', (k) => {
+        const e = new BaselineEncoder();
+        for (let t = 0; t < k; t++) e.encode(f32dist, syms[t]);
+        e.finish();
+      }, steps],
+      ['baseDec', (k) => {
+        const d = new BaselineDecoder(bytes);
+        for (let t = 0; t < k; t++) if (d.decode(f32dist) !== syms[t]) bad++;
+      }, steps],
+    ],
+    bytesOut: bytes.length,
+    done() { if (bad) throw new Error('baseline JS coder did not round-trip'); },
+  };
 }
 
 /** JS call overhead, copy-in versus in place, batch versus step-wise (f32). The variants
@@ -386,7 +393,7 @@ async function main() {
 
   const rows = [];
   await init(simdBytes);
-  console.error('wasm SIMD ...');
+  console.error('wasm SIMD (with the plain-JS coder interleaved) ...');
   // Warm-up, discarded: V8 first runs wasm with its baseline compiler and tiers hot
   // functions up to the optimizing one after a while (as it does for users' code too).
   const warmUntil = Date.now() + (QUICK ? 300 : 1500);
@@ -399,12 +406,20 @@ async function main() {
       raw.done();
     }
   }
+  const baseline = new Map();
   for (const cs of cases) {
     const m = coderFns('default', cs.dist, cs.dtype, cs.syms, cs.steps);
     const raw = rawFns(rawSimd, cs.dist, cs.dtype, cs.steps);
-    const r = interleaved([...m.fns, ...raw.fns]);
+    // the plain-JS coder (on the f32 values) runs interleaved with the f32 rows
+    const base = cs.dtype === 'f32'
+      ? baselineFns(Float32Array.from(cs.p), cs.syms, Math.max(10, Math.round(cs.steps / 20))) : null;
+    const r = interleaved([...m.fns, ...raw.fns, ...(base ? base.fns : [])]);
     m.done();
     raw.done();
+    if (base) {
+      base.done();
+      baseline.set(`${cs.n}/${cs.input}`, { enc: r.baseEnc, dec: r.baseDec, bytesOut: base.bytesOut });
+    }
     rows.push({
       vocab: cs.n, dtype: cs.dtype, input: cs.input, steps: cs.steps,
       encode_ns: r.enc, decode_ns: r.dec, decode_worst_ns: r.worst,
@@ -444,13 +459,6 @@ async function main() {
   }
   await init(simdBytes);
 
-  console.error('plain-JS baseline coder ...');
-  const baseline = new Map();
-  for (const cs of cases) {
-    if (cs.dtype !== 'f32') continue;
-    const steps = Math.max(10, Math.round(cs.steps / 20));
-    baseline.set(`${cs.n}/${cs.input}`, measureBaseline(Float32Array.from(cs.p), cs.syms, steps));
-  }
   for (const r of rows) {
     const b = baseline.get(`${r.vocab}/${r.input}`);
     r.baseline_encode_ns = b.enc; // the JS coder reads the same distribution as f32
