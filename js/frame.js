@@ -169,6 +169,7 @@ export class FramedEncoder {
   #crc = 0xffffffff;
   #steps = 0;
   #result = null;
+  #freed = false;
 
   constructor(options = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object; got ${show(options)}`);
@@ -206,6 +207,7 @@ export class FramedEncoder {
 
   /** Encode `symbol` with `distribution` (same arguments as DistributionCoder.encodeStep). */
   encodeStep(distribution, symbol, dtype) {
+    if (this.#freed) throw new TypeError('encodeStep: this FramedEncoder has been freed');
     if (this.#result !== null) {
       const err = new TypeError('encodeStep: the FramedEncoder has finished; create a new one to encode another container');
       err.code = CODES.DC_ERR_NOT_ENCODING;
@@ -221,6 +223,7 @@ export class FramedEncoder {
 
   /** Closes the last chunk and returns the container (a new Uint8Array each call). */
   finish() {
+    if (this.#freed && this.#result === null) throw new TypeError('finish: this FramedEncoder has been freed');
     if (this.#result === null) {
       this.#closeChunk();
       const idLen = this.#modelId.length;
@@ -250,6 +253,8 @@ export class FramedEncoder {
 
   /** Frees the wasm coder (finish() does too). Idempotent. */
   free() {
+    this.#freed = true;
+    this.#chunks = [];
     this.#coder.free();
   }
 }
@@ -266,6 +271,7 @@ export class FramedDecoder {
   #started = false;
   #crc = 0xffffffff;
   #failed = null; // a chunk that failed its symbols' CRC: decoding stops there
+  #freed = false;
 
   /**
    * Checks the header and layout of a copy of `bytes`. options.modelId (string or
@@ -307,6 +313,7 @@ export class FramedDecoder {
 
   /** Decode the next step's symbol with `distribution` (as DistributionCoder.decodeStep). */
   decodeStep(distribution, dtype) {
+    if (this.#freed) throw new TypeError('decodeStep: this FramedDecoder has been freed');
     if (this.#failed !== null) throw this.#failed;
     const step = this.#step;
     if (step >= this.#h.steps) throw frameError(CODES.DC_ERR_FRAME_END, `decodeStep: all ${this.#h.steps} steps of the container have been decoded`, { chunk: null, step });
@@ -348,6 +355,7 @@ export class FramedDecoder {
 
   /** Frees the wasm coder. Idempotent. */
   free() {
+    this.#freed = true;
     this.#coder.free();
   }
 }

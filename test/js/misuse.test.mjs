@@ -261,3 +261,39 @@ test('interleaved coders: each writes and reads its own stream, refusals stay lo
   }
   coders.forEach((c) => c.free());
 });
+
+test('framed encoder and decoder: freed, finished, refused steps', () => {
+  const enc = new FramedEncoder({ stepsPerChunk: 2 });
+  for (const s of SYMS) {
+    assert.throws(() => enc.encodeStep(D, 3), RangeError);
+    assert.throws(() => enc.encodeStep([0.5, NaN, 0.5], 0), RangeError);
+    enc.encodeStep(D, s);
+  }
+  const bytes = enc.finish();
+  assert.deepEqual(enc.finish(), bytes);
+  assert.throws(() => enc.encodeStep(D, 0), (e) => e instanceof TypeError && e.codeName === 'DC_ERR_NOT_ENCODING');
+  enc.free();
+  assert.deepEqual(enc.finish(), bytes); // the finished container stays available
+  const unfinished = new FramedEncoder();
+  unfinished.encodeStep(D, 1);
+  unfinished.free();
+  unfinished.free();
+  assert.throws(() => unfinished.encodeStep(D, 1), (e) => e instanceof TypeError && /FramedEncoder has been freed/.test(e.message));
+  assert.throws(() => unfinished.finish(), (e) => e instanceof TypeError && /FramedEncoder has been freed/.test(e.message));
+
+  const dec = new FramedDecoder(bytes);
+  assert.equal(dec.decodeStep(D), SYMS[0]);
+  assert.throws(() => dec.decodeStep([]), RangeError);
+  assert.throws(() => dec.decodeStep(D, 'f16'), TypeError);
+  assert.deepEqual(SYMS.slice(1).map(() => dec.decodeStep(D)), SYMS.slice(1));
+  dec.free();
+  dec.free();
+  assert.throws(() => dec.decodeStep(D), (e) => e instanceof TypeError && /FramedDecoder has been freed/.test(e.message));
+  // the constructor copies its bytes: changing or transferring them afterwards is harmless
+  const copy = bytes.slice();
+  const dec2 = new FramedDecoder(copy);
+  copy.fill(0);
+  structuredClone(copy.buffer, { transfer: [copy.buffer] });
+  assert.deepEqual(SYMS.map(() => dec2.decodeStep(D)), SYMS);
+  dec2.free();
+});
