@@ -302,6 +302,7 @@ export class DistributionCoder {
   #stBytes = 0;
   #view = null; // the last view distributionView() returned
   #viewDtype = 0;
+  #stagedPtr = 0; // where this step's distribution is in wasm memory
   // Results of #classify (fields, not an object: nothing is allocated per step).
   #dtype = 0;
   #len = 0;
@@ -484,20 +485,39 @@ export class DistributionCoder {
   encodeStep(distribution, symbol, dtype) {
     const rt = this.#live('encodeStep');
     if (this.#state !== STATE_ENCODING) this.#stateError(rt, 'encodeStep');
-    this.#classify(distribution, dtype, 'distribution', MAX_VOCAB, false);
+    if (!this.#isCurrentView(rt, distribution, dtype)) {
+      this.#classify(distribution, dtype, 'distribution', MAX_VOCAB, false);
+      this.#stagedPtr = this.#place(rt, distribution, 'distribution', 'encodeStep', false);
+    }
     const n = this.#len;
     if (!(Number.isInteger(symbol) && symbol >= 0 && symbol < n)) throw symbolError(symbol, n, 'symbol');
-    const p = this.#place(rt, distribution, 'distribution', 'encodeStep', false);
+    const p = this.#stagedPtr;
     const r = rt.x.dc_encode_step(this.#ptr, p, this.#dtype, n, symbol);
     if (r !== 0) this.#fail(rt, r, 'encodeStep', p, 'distribution');
+  }
+
+  /** The hot path of a model writing in place: `dist` is this coder's current, live
+   * distributionView with a matching dtype. Sets #dtype, #len and #stagedPtr when it is. */
+  #isCurrentView(rt, dist, dtype) {
+    if (dist !== this.#view || dist === null || dist.buffer !== rt.memory.buffer) return false;
+    const code = this.#viewDtype;
+    if (dtype === undefined ? code > 1 : DTYPE_CODES[dtype] !== code || !Object.hasOwn(DTYPE_CODES, dtype)) return false;
+    this.#dtype = code;
+    this.#len = dist.length;
+    this.#kind = 0;
+    this.#stagedPtr = this.#stPtr;
+    return true;
   }
 
   /** Decode one symbol with `distribution`. */
   decodeStep(distribution, dtype) {
     const rt = this.#live('decodeStep');
     if (this.#state !== STATE_DECODING) this.#stateError(rt, 'decodeStep');
-    this.#classify(distribution, dtype, 'distribution', MAX_VOCAB, false);
-    const p = this.#place(rt, distribution, 'distribution', 'decodeStep', false);
+    if (!this.#isCurrentView(rt, distribution, dtype)) {
+      this.#classify(distribution, dtype, 'distribution', MAX_VOCAB, false);
+      this.#stagedPtr = this.#place(rt, distribution, 'distribution', 'decodeStep', false);
+    }
+    const p = this.#stagedPtr;
     const r = rt.x.dc_decode_step(this.#ptr, p, this.#dtype, this.#len, rt.scratch);
     if (r !== 0) this.#fail(rt, r, 'decodeStep', p, 'distribution');
     return rt.u32[rt.scratch >>> 2];
