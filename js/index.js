@@ -392,7 +392,7 @@ export class DistributionCoder {
     const code = parseDtype(dtype, 'dtype');
     const bytes = vocab * DTYPE_SIZES[code];
     const v = this.#view;
-    if (v !== null && v.buffer === rt.memory.buffer && v.length === vocab && this.#viewDtype === code) return v;
+    if (v !== null && v.length === vocab && this.#viewDtype === code) return v; // detached: length 0
     const p = this.#staging(rt, bytes, 'distributionView');
     const b = rt.memory.buffer;
     const view = code === 0 ? new Float32Array(b, p, vocab)
@@ -485,7 +485,7 @@ export class DistributionCoder {
   encodeStep(distribution, symbol, dtype) {
     const rt = this.#live('encodeStep');
     if (this.#state !== STATE_ENCODING) this.#stateError(rt, 'encodeStep');
-    if (!this.#isCurrentView(rt, distribution, dtype)) {
+    if (!this.#isCurrentView(distribution, dtype)) {
       this.#classify(distribution, dtype, 'distribution', MAX_VOCAB, false);
       this.#stagedPtr = this.#place(rt, distribution, 'distribution', 'encodeStep', false);
     }
@@ -498,8 +498,10 @@ export class DistributionCoder {
 
   /** The hot path of a model writing in place: `dist` is this coder's current, live
    * distributionView with a matching dtype. Sets #dtype, #len and #stagedPtr when it is. */
-  #isCurrentView(rt, dist, dtype) {
-    if (dist !== this.#view || dist === null || dist.buffer !== rt.memory.buffer) return false;
+  #isCurrentView(dist, dtype) {
+    // A view of memory that has since grown is detached and has length 0; a live one has
+    // length >= 1. (Reading rt.memory.buffer instead costs a slow engine call per step.)
+    if (dist !== this.#view || dist === null || dist.length === 0) return false;
     const code = this.#viewDtype;
     if (dtype === undefined ? code > 1 : DTYPE_CODES[dtype] !== code || !Object.hasOwn(DTYPE_CODES, dtype)) return false;
     this.#dtype = code;
@@ -513,7 +515,7 @@ export class DistributionCoder {
   decodeStep(distribution, dtype) {
     const rt = this.#live('decodeStep');
     if (this.#state !== STATE_DECODING) this.#stateError(rt, 'decodeStep');
-    if (!this.#isCurrentView(rt, distribution, dtype)) {
+    if (!this.#isCurrentView(distribution, dtype)) {
       this.#classify(distribution, dtype, 'distribution', MAX_VOCAB, false);
       this.#stagedPtr = this.#place(rt, distribution, 'distribution', 'decodeStep', false);
     }
