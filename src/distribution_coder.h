@@ -11,8 +11,9 @@
  *
  * Invariants of the default format (docs/FORMAT.md is the normative text):
  *  - Frequencies are computed from the floats with exact integer arithmetic only:
- *    u_i = floor(p_i * 2^K), with K = 32 when every p_i is in [0, 1) and
- *    sum(u_i) >= 2^31, otherwise K = 31 - floor(log2(max p_i)). Multiplying by a power of
+ *    u_i = floor(p_i * 2^K), with K = 32 when the bits of every p_i are those of a value
+ *    in [+0, 1) (so -0.0 does not qualify) and sum(u_i) >= 2^31, otherwise
+ *    K = 31 - floor(log2(max p_i)). Multiplying by a power of
  *    two and truncating are exact, so every platform and compiler gets the same u_i.
  *  - With Q = sum(u_i), the shift s is the smallest s >= 0 with floor(Q / 2^s) + n < 2^32,
  *    and the cumulative frequency of symbol k is C(k) = floor(S_k / 2^s) + k, where
