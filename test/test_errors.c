@@ -1,40 +1,6 @@
 /* test_errors.c - every refused call returns its code, leaves the coder exactly as it
  * was, and the stream written so far still decodes. */
-#include "test_util.h"
-
-#include "internal.h"
-
-/* A coder is "unchanged" when its state, output and input positions are identical. */
-typedef struct snapshot {
-    dc_coder_state st;
-    int state;
-    size_t out_len, in_pos;
-} snapshot;
-
-static snapshot take(const dc_coder *c)
-{
-    snapshot s;
-    memset(&s, 0, sizeof s);
-    s.st = c->st;
-    s.state = c->state;
-    s.out_len = c->out_len;
-    s.in_pos = c->in_pos;
-    return s;
-}
-
-static int same(const snapshot *a, const snapshot *b)
-{
-    return memcmp(&a->st, &b->st, sizeof a->st) == 0 && a->state == b->state &&
-           a->out_len == b->out_len && a->in_pos == b->in_pos;
-}
-
-#define CHECK_REFUSED(coder, expr, code)          \
-    do {                                          \
-        const snapshot before_ = take(coder);     \
-        CHECK_RESULT(expr, code);                 \
-        const snapshot after_ = take(coder);      \
-        CHECK(same(&before_, &after_));           \
-    } while (0)
+#include "test_state.h"
 
 static const float good[4] = {0.1f, 0.2f, 0.3f, 0.4f};
 

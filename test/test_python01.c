@@ -5,6 +5,7 @@
  * refusals that leave the coder unchanged, and arbitrary input that always decodes. */
 #include "test_util.h"
 
+#include "test_state.h"
 #include "internal.h"
 #include "quantize.h"
 
@@ -828,37 +829,6 @@ static void random_messages(test_rng *r)
 
 /* ---------------------------------------------------------------------------------- */
 /* Refusals leave the coder unchanged; the stream still decodes.                       */
-
-typedef struct snapshot {
-    dc_coder_state st;
-    int state;
-    size_t out_len, in_pos;
-} snapshot;
-
-static snapshot take(const dc_coder *c)
-{
-    snapshot s;
-    memset(&s, 0, sizeof s);
-    s.st = c->st;
-    s.state = c->state;
-    s.out_len = c->out_len;
-    s.in_pos = c->in_pos;
-    return s;
-}
-
-static int same(const snapshot *a, const snapshot *b)
-{
-    return memcmp(&a->st, &b->st, sizeof a->st) == 0 && a->state == b->state &&
-           a->out_len == b->out_len && a->in_pos == b->in_pos;
-}
-
-#define CHECK_REFUSED(coder, expr, code)      \
-    do {                                      \
-        const snapshot before_ = take(coder); \
-        CHECK_RESULT(expr, code);             \
-        const snapshot after_ = take(coder);  \
-        CHECK(same(&before_, &after_));       \
-    } while (0)
 
 static void refusals(void)
 {
