@@ -666,9 +666,39 @@ static void wasm_blk_f16(const unsigned char *p, size_t count, py_blk *out)
         add_tail(blk_f16, p, 2, nv, count, sum, nv ? cl_f16((uint16_t)raw) : 0, out);
 }
 
+/* f64: a value is in [+0, 1) exactly when its high word is below 0x3FF00000 (sign clear,
+   exponent below that of 1.0); then adding 32 to the exponent field gives p * 2^32
+   exactly (a subnormal becomes a normal below 1, which truncates to 0, as it should) and
+   the saturating unsigned conversion truncates it. Four elements per iteration. */
+static void wasm_blk_f64(const unsigned char *p, size_t count, py_blk *out)
+{
+    const size_t nv = count & ~(size_t)3;
+    const v128_t scale = wasm_i64x2_splat((int64_t)32 << 52);
+    wasm_acc a;
+    a.raw = a.hi = a.lo = wasm_i32x4_splat(0); /* raw: the high words */
+    v128_t cmax = wasm_i32x4_splat(0);
+    for (size_t i = 0; i < nv; i += 4) {
+        const v128_t b0 = wasm_v128_load(p + 8 * i), b1 = wasm_v128_load(p + 8 * i + 16);
+        a.raw = wasm_u32x4_max(a.raw, wasm_i32x4_shuffle(b0, b1, 1, 3, 5, 7));
+        const v128_t q0 = wasm_u32x4_trunc_sat_f64x2_zero(wasm_i64x2_add(b0, scale));
+        const v128_t q1 = wasm_u32x4_trunc_sat_f64x2_zero(wasm_i64x2_add(b1, scale));
+        const v128_t q = wasm_i32x4_shuffle(q0, q1, 0, 1, 4, 5);
+        cmax = wasm_u32x4_max(cmax, q);
+        wasm_add(&a, q);
+    }
+    uint64_t sum = 0;
+    uint32_t high;
+    if (wasm_finish(&a, 0x3FF00000u, &sum, &high)) {
+        blk_f64(p, count, out);
+        return;
+    }
+    const uint32_t m = wasm_hmax(cmax);
+    add_tail(blk_f64, p, 8, nv, count, sum, nv ? (m > 1 ? m : 1) : 0, out);
+}
+
 static const py_kernels py_kernels_wasm = {
     "wasm-simd128",
-    {wasm_blk_f32, blk_f64, wasm_blk_f16, wasm_blk_bf16},
+    {wasm_blk_f32, wasm_blk_f64, wasm_blk_f16, wasm_blk_bf16},
 };
 #endif
 
