@@ -4,9 +4,10 @@
 #   2. the native library and C tests (build/), then again with ASan+UBSan (build-sanitize/)
 #   3. the JS tests (node --test test/js/), which also compare the wasm module's streams
 #      with build/test/dc_encode_file's.
-#   4. the golden streams on every platform this machine runs (npm run test:platforms)
-#   5. the libFuzzer targets for FUZZ_SECONDS each (npm run fuzz)
-#   6. the browser demo and the Vite bundle in headless Chromium (npm run test:browser)
+#   4. test_kernels and test_python01 compiled to wasm SIMD128 and run in Node
+#   5. the golden streams on every platform this machine runs (npm run test:platforms)
+#   6. the libFuzzer targets for FUZZ_SECONDS each (npm run fuzz)
+#   7. the browser demo and the Vite bundle in headless Chromium (npm run test:browser)
 set -eu
 cd "$(dirname "$0")/.."
 jobs="${DC_BUILD_JOBS:-2}"
@@ -29,6 +30,16 @@ ctest --test-dir "$sanitize" --output-on-failure
 
 echo "== JS tests"
 DC_ENCODE_FILE="${DC_ENCODE_FILE:-$PWD/$native/test/dc_encode_file}" node --test test/js/
+
+echo "== C kernel tests compiled to wasm: SIMD128 kernels against the scalar reference"
+mkdir -p build-wasm-tests
+for t in test_kernels test_python01; do
+  NODE_PATH="${NODE_PATH:-/usr/share/nodejs}" emcc -O2 -msimd128 -ffp-contract=off -Isrc -Itest \
+    src/coder.c src/range_coder.c src/python01.c src/quantize.c src/kernels.c \
+    src/kernels_x86.c src/kernels_wasm.c src/frame.c "test/$t.c" \
+    -sALLOW_MEMORY_GROWTH -sNODERAWFS=1 -sENVIRONMENT=node -o "build-wasm-tests/$t.cjs"
+  (cd test && node --no-experimental-fetch "../build-wasm-tests/$t.cjs")
+done
 
 echo "== golden streams on every platform"
 npm run test:platforms
