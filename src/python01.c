@@ -648,22 +648,49 @@ static void wasm_blk_bf16(const unsigned char *p, size_t count, py_blk *out)
     add_tail(blk_bf16, p, 2, nv, count, sum, nv ? cl_f32(r) : 0, out);
 }
 
+/* f16 blocks whose values are all below 2^-5 (bits 0x2800) have counts below 2^27 as for
+   f32: the signed conversion is exact and 32 counts fit an unsigned 32-bit lane. */
+#define PY_FAST_F16 0x2800u
+
+static inline v128_t wasm_fast_count_f16(v128_t h)
+{
+    const v128_t sub = wasm_i32x4_gt(wasm_i32x4_splat(0x400), h);
+    const v128_t f = wasm_i32x4_trunc_sat_f32x4(
+        wasm_i32x4_add(wasm_i32x4_shl(h, 13), wasm_i32x4_splat(144 << 23)));
+    return wasm_u32x4_max(wasm_v128_bitselect(wasm_i32x4_shl(h, 8), f, sub),
+                          wasm_i32x4_splat(1));
+}
+
 static void wasm_blk_f16(const unsigned char *p, size_t count, py_blk *out)
 {
     const size_t nv = count & ~(size_t)7;
-    wasm_acc a;
-    a.raw = a.hi = a.lo = wasm_i32x4_splat(0);
+    v128_t raw = wasm_i32x4_splat(0), a0 = raw, a1 = raw;
     for (size_t i = 0; i < nv; i += 8) {
         const v128_t v = wasm_v128_load(p + 2 * i);
-        wasm_f16_lanes(&a, wasm_u32x4_extend_low_u16x8(v));
-        wasm_f16_lanes(&a, wasm_u32x4_extend_high_u16x8(v));
+        const v128_t h0 = wasm_u32x4_extend_low_u16x8(v), h1 = wasm_u32x4_extend_high_u16x8(v);
+        raw = wasm_u32x4_max(raw, wasm_u32x4_max(h0, h1));
+        a0 = wasm_i32x4_add(a0, wasm_fast_count_f16(h0));
+        a1 = wasm_i32x4_add(a1, wasm_fast_count_f16(h1));
     }
+    const uint32_t r = wasm_hmax(raw);
     uint64_t sum = 0;
-    uint32_t raw;
-    if (wasm_finish(&a, 0x3C00u, &sum, &raw))
-        blk_f16(p, count, out);
-    else
-        add_tail(blk_f16, p, 2, nv, count, sum, nv ? cl_f16((uint16_t)raw) : 0, out);
+    if (r >= PY_FAST_F16) {
+        wasm_acc a;
+        a.raw = a.hi = a.lo = wasm_i32x4_splat(0);
+        for (size_t i = 0; i < nv; i += 8) {
+            const v128_t v = wasm_v128_load(p + 2 * i);
+            wasm_f16_lanes(&a, wasm_u32x4_extend_low_u16x8(v));
+            wasm_f16_lanes(&a, wasm_u32x4_extend_high_u16x8(v));
+        }
+        uint32_t unused;
+        if (wasm_finish(&a, 0x3C00u, &sum, &unused)) {
+            blk_f16(p, count, out);
+            return;
+        }
+    } else {
+        sum = wasm_hsum2(a0, a1);
+    }
+    add_tail(blk_f16, p, 2, nv, count, sum, nv ? cl_f16((uint16_t)r) : 0, out);
 }
 
 /* f64: a value is in [+0, 1) exactly when its high word is below 0x3FF00000 (sign clear,

@@ -315,13 +315,17 @@ static void block_kernels(test_rng *r)
     static const uint64_t inf[4] = {0x7F800000u, 0x7FF0000000000000u, 0x7C00u, 0x7F80u};
     static const uint64_t sign[4] = {0x80000000u, 0x8000000000000000u, 0x8000u, 0x8000u};
     static const uint64_t small_bits[4] = {0x3D000000u, 0x3FA0000000000000u, 0x2800u, 0x3D00u};
+    /* 2^-3: blocks in [2^-5, 2^-3) must leave the short path (their 32-bit lane sums
+       would overflow), so a kernel whose limit is too high fails on them */
+    static const uint64_t above_bits[4] = {0x3E000000u, 0x3FC0000000000000u, 0x3000u, 0x3E00u};
     unsigned char buf[DC_BLOCK_SIZE * 8 + 8];
     int sets_seen = 0, ok = 1;
     for (int iter = 0; iter < 6000; iter++) {
         const int dtype = (int)(rng_next(r) % 4);
         const size_t count = rng_next(r) % 3 ? DC_BLOCK_SIZE : rng_next(r) % (DC_BLOCK_SIZE + 1);
         const int rare = (int)(rng_next(r) % 4); /* 0: block may hold values outside [0, 1) */
-        const int small = rng_next(r) % 3 == 0;   /* all below 2^-5 (the kernels' short path) */
+        const int band = (int)(rng_next(r) % 6); /* 0, 1: all below 2^-5 (the kernels' short
+                                                    path); 2: all in [2^-5, 2^-3) */
         unsigned char *dist = buf + rng_next(r) % 8; /* any alignment */
         for (size_t i = 0; i < count; i++) {
             const uint64_t x = rng_next(r);
@@ -334,8 +338,10 @@ static void block_kernels(test_rng *r)
             case 4: b = half[dtype] - 1 - x % 4096; break;      /* just below 0.5 */
             default: b = x % one[dtype]; break;                 /* anything in [0, 1) */
             }
-            if (small) /* below 2^-5, often just below */
+            if (band < 2) /* below 2^-5, often just below */
                 b = rng_next(r) % 2 ? x % small_bits[dtype] : small_bits[dtype] - 1 - x % 256;
+            else if (band == 2)
+                b = small_bits[dtype] + x % (above_bits[dtype] - small_bits[dtype]);
             if (rare == 0 && rng_next(r) % 32 == 0) {
                 switch (rng_next(r) % 5) {
                 case 0: b = sign[dtype]; break;                  /* -0.0 */
