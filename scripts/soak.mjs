@@ -10,6 +10,7 @@
 // copies of the stream), or at all during the coder churn.
 // SOAK_SCALE=0.1 runs a tenth of every phase (a quick check of the script itself).
 import { DistributionCoder, FramedEncoder, FramedDecoder, wasmMemoryBytes } from 'distribution-coder';
+import { rng } from '../test/js/helpers.mjs';
 
 const SCALE = Number(process.env.SOAK_SCALE ?? 1);
 const MiB = 1024 * 1024;
@@ -28,17 +29,6 @@ function check(cond, what) {
     console.error(`soak: FAILED: ${what}`);
     failed = true;
   }
-}
-
-/** xorshift32 in [0, 1). */
-function rng(seed) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    return x / 4294967296;
-  };
 }
 
 /** K softmax distributions of vocabulary n (f32) and their cumulative sums for sampling. */
