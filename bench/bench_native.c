@@ -255,19 +255,19 @@ static void bench_one(int dtype, size_t n, double temp_scale, const char *input,
         dc_coder_reset(c);
         double t0 = now_ns();
         for (size_t t = 0; t < steps; t++)
-            if (dc_encode_step(c, dists + (t % NDIST) * n * es, dtype, n, syms[t]) != DC_OK)
+            if (dc_coder_encode_step(c, dists + (t % NDIST) * n * es, dtype, n, syms[t]) != DC_OK)
                 exit(2);
         double t1 = now_ns();
         if (t1 - t0 < best_enc)
             best_enc = t1 - t0;
-        dc_finish_encoding(c, &bytes, &size);
+        dc_coder_finish_encoding(c, &bytes, &size);
         memcpy(copy, bytes, size);
         copy_size = size;
-        dc_start_decoding(c, copy, copy_size);
+        dc_coder_start_decoding(c, copy, copy_size);
         t0 = now_ns();
         for (size_t t = 0; t < steps; t++) {
             size_t s;
-            dc_decode_step(c, dists + (t % NDIST) * n * es, dtype, n, &s);
+            dc_coder_decode_step(c, dists + (t % NDIST) * n * es, dtype, n, &s);
             dec[t] = (uint32_t)s;
         }
         t1 = now_ns();
@@ -289,16 +289,16 @@ static void bench_one(int dtype, size_t n, double temp_scale, const char *input,
     const size_t wsteps = steps < 2000 ? steps : 2000;
     dc_coder_reset(c);
     for (size_t t = 0; t < wsteps; t++)
-        dc_encode_step(c, dists + (t % NDIST) * n * es, dtype, n, n - 1);
-    dc_finish_encoding(c, &bytes, &size);
+        dc_coder_encode_step(c, dists + (t % NDIST) * n * es, dtype, n, n - 1);
+    dc_coder_finish_encoding(c, &bytes, &size);
     memcpy(copy, bytes, size);
     copy_size = size;
     for (int rep = 0; rep < REPEATS; rep++) {
-        dc_start_decoding(c, copy, copy_size);
+        dc_coder_start_decoding(c, copy, copy_size);
         const double t0 = now_ns();
         for (size_t t = 0; t < wsteps; t++) {
             size_t s;
-            dc_decode_step(c, dists + (t % NDIST) * n * es, dtype, n, &s);
+            dc_coder_decode_step(c, dists + (t % NDIST) * n * es, dtype, n, &s);
             if (s != n - 1)
                 exit(4);
         }
@@ -347,8 +347,8 @@ static void bench_one(int dtype, size_t n, double temp_scale, const char *input,
     /* bytes of the typical stream */
     dc_coder_reset(c);
     for (size_t t = 0; t < steps; t++)
-        dc_encode_step(c, dists + (t % NDIST) * n * es, dtype, n, syms[t]);
-    dc_finish_encoding(c, &bytes, &size);
+        dc_coder_encode_step(c, dists + (t % NDIST) * n * es, dtype, n, syms[t]);
+    dc_coder_finish_encoding(c, &bytes, &size);
     out->bytes_out = (double)size;
     dc_coder_free(c);
     free(copy);

@@ -88,16 +88,16 @@ static timing run(int format, float *const *rows, size_t nrows, size_t n, const 
         CHECK_OK(dc_coder_reset(enc));
         double t0 = now_ns();
         for (size_t s = 0; s < steps; s++)
-            CHECK_OK(dc_encode_step(enc, rows[s % nrows], DC_DTYPE_F32, n, sym[s]));
+            CHECK_OK(dc_coder_encode_step(enc, rows[s % nrows], DC_DTYPE_F32, n, sym[s]));
         const uint8_t *bytes;
         size_t size;
-        CHECK_OK(dc_finish_encoding(enc, &bytes, &size));
+        CHECK_OK(dc_coder_finish_encoding(enc, &bytes, &size));
         double t1 = now_ns();
-        CHECK_OK(dc_start_decoding(dec, bytes, size));
+        CHECK_OK(dc_coder_start_decoding(dec, bytes, size));
         size_t bad = 0;
         for (size_t s = 0; s < steps; s++) {
             size_t got;
-            CHECK_OK(dc_decode_step(dec, rows[s % nrows], DC_DTYPE_F32, n, &got));
+            CHECK_OK(dc_coder_decode_step(dec, rows[s % nrows], DC_DTYPE_F32, n, &got));
             bad += got != sym[s];
         }
         double t2 = now_ns();

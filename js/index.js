@@ -28,8 +28,8 @@ const STATE_DECODING = 2;
 const REQUIRED_EXPORTS = [
   'memory', 'malloc', 'free', 'dc_result_name', 'dc_result_string', 'dc_version_string',
   'dc_coder_create', 'dc_coder_free', 'dc_coder_reset', 'dc_coder_reserve_output',
-  'dc_coder_staging_buffer', 'dc_encode_step', 'dc_encode_steps', 'dc_finish_encoding',
-  'dc_start_decoding', 'dc_decode_step', 'dc_decode_steps',
+  'dc_coder_staging_buffer', 'dc_coder_encode_step', 'dc_coder_encode_steps', 'dc_coder_finish_encoding',
+  'dc_coder_start_decoding', 'dc_coder_decode_step', 'dc_coder_decode_steps',
 ];
 
 const HAS_F16 = typeof globalThis.Float16Array === 'function';
@@ -492,7 +492,7 @@ export class DistributionCoder {
     const n = this.#len;
     if (!(Number.isInteger(symbol) && symbol >= 0 && symbol < n)) throw symbolError(symbol, n, 'symbol');
     const p = this.#stagedPtr;
-    const r = rt.x.dc_encode_step(this.#ptr, p, this.#dtype, n, symbol);
+    const r = rt.x.dc_coder_encode_step(this.#ptr, p, this.#dtype, n, symbol);
     if (r !== 0) this.#fail(rt, r, 'encodeStep', p, 'distribution');
   }
 
@@ -520,7 +520,7 @@ export class DistributionCoder {
       this.#stagedPtr = this.#place(rt, distribution, 'distribution', 'decodeStep', false);
     }
     const p = this.#stagedPtr;
-    const r = rt.x.dc_decode_step(this.#ptr, p, this.#dtype, this.#len, rt.scratch);
+    const r = rt.x.dc_coder_decode_step(this.#ptr, p, this.#dtype, this.#len, rt.scratch);
     if (r !== 0) this.#fail(rt, r, 'decodeStep', p, 'distribution');
     return rt.u32[rt.scratch >>> 2];
   }
@@ -543,7 +543,7 @@ export class DistributionCoder {
     const rt = this.#live('finishEncoding');
     if (this.#state === STATE_DECODING) this.#stateError(rt, 'finishEncoding');
     const s = rt.scratch;
-    const r = rt.x.dc_finish_encoding(this.#ptr, s, s + 4);
+    const r = rt.x.dc_coder_finish_encoding(this.#ptr, s, s + 4);
     rt.refresh();
     if (r !== 0) throw libraryError(rt, r, 'finishEncoding');
     this.#state = STATE_FINISHED;
@@ -569,7 +569,7 @@ export class DistributionCoder {
     try {
       const src = srcInWasm && u8.buffer !== rt.memory.buffer ? new Uint8Array(rt.memory.buffer, srcOffset, n) : u8;
       rt.u8.set(src, p);
-      const r = rt.x.dc_start_decoding(this.#ptr, p, n);
+      const r = rt.x.dc_coder_start_decoding(this.#ptr, p, n);
       rt.refresh();
       if (r !== 0) throw libraryError(rt, r, 'startDecoding');
     } finally {
@@ -604,7 +604,7 @@ export class DistributionCoder {
     try {
       symPtr = rt.alloc(steps * 4, 'encodeSteps');
       rt.u32.set(symbols, symPtr >>> 2);
-      const r = rt.x.dc_encode_steps(this.#ptr, p, code, vocab, steps, symPtr, rt.scratch);
+      const r = rt.x.dc_coder_encode_steps(this.#ptr, p, code, vocab, steps, symPtr, rt.scratch);
       rt.refresh();
       if (r !== 0) this.#batchFail(rt, r, 'encodeSteps', p, vocab);
     } finally {
@@ -631,7 +631,7 @@ export class DistributionCoder {
     let symPtr = 0;
     try {
       symPtr = rt.alloc(steps * 4, 'decodeSteps');
-      const r = rt.x.dc_decode_steps(this.#ptr, p, code, vocab, steps, symPtr, rt.scratch);
+      const r = rt.x.dc_coder_decode_steps(this.#ptr, p, code, vocab, steps, symPtr, rt.scratch);
       rt.refresh();
       if (r !== 0) this.#batchFail(rt, r, 'decodeSteps', p, vocab);
       return rt.i32.slice(symPtr >>> 2, (symPtr >>> 2) + steps);

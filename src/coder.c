@@ -69,8 +69,7 @@ const char *dc_result_name(int result)
 
 const char *dc_result_string(int result)
 {
-    return result >= 0 && result < DC_RESULT_COUNT ? result_strings[result]
-                                                   : "unknown result code";
+    return result >= 0 && result < DC_RESULT_COUNT ? result_strings[result] : "unknown result code";
 }
 
 const char *dc_version_string(void)
@@ -78,7 +77,7 @@ const char *dc_version_string(void)
     return DC_VERSION_STRING;
 }
 
-size_t dc_dtype_size(int dtype)
+size_t dc_dtype_size(dc_dtype dtype)
 {
     switch (dtype) {
     case DC_DTYPE_F32: return 4;
@@ -167,7 +166,7 @@ static void begin_encoding(dc_coder *c)
     ops_of(c)->begin(c);
 }
 
-dc_result dc_coder_create(int format, const dc_allocator *allocator, dc_coder **out)
+dc_result dc_coder_create(dc_format format, const dc_allocator *allocator, dc_coder **out)
 {
     if (!out)
         return DC_ERR_NULL_ARGUMENT;
@@ -272,8 +271,8 @@ static dc_result check_decoder(const dc_coder *c, const void *dist, int dtype, s
     return check_distribution(dist, dtype, vocab);
 }
 
-dc_result dc_encode_step(dc_coder *c, const void *dist, int dtype, size_t vocab,
-                         size_t symbol)
+dc_result dc_coder_encode_step(dc_coder *c, const void *dist, dc_dtype dtype, size_t vocab,
+                               size_t symbol)
 {
     const dc_result r = check_encoder(c, dist, dtype, vocab);
     if (r != DC_OK)
@@ -283,8 +282,8 @@ dc_result dc_encode_step(dc_coder *c, const void *dist, int dtype, size_t vocab,
     return ops_of(c)->encode_step(c, dist, dtype, vocab, symbol);
 }
 
-dc_result dc_decode_step(dc_coder *c, const void *dist, int dtype, size_t vocab,
-                         size_t *symbol)
+dc_result dc_coder_decode_step(dc_coder *c, const void *dist, dc_dtype dtype, size_t vocab,
+                               size_t *symbol)
 {
     const dc_result r = check_decoder(c, dist, dtype, vocab, symbol);
     if (r != DC_OK)
@@ -299,8 +298,8 @@ static size_t row_bytes(int dtype, size_t vocab, size_t steps)
     return steps > SIZE_MAX / row ? 0 : row;
 }
 
-dc_result dc_encode_steps(dc_coder *c, const void *matrix, int dtype, size_t vocab,
-                          size_t steps, const uint32_t *symbols, size_t *failed_step)
+dc_result dc_coder_encode_steps(dc_coder *c, const void *matrix, dc_dtype dtype, size_t vocab,
+                                size_t steps, const uint32_t *symbols, size_t *failed_step)
 {
     dc_result r = check_encoder(c, matrix, dtype, vocab);
     if (r == DC_OK && !symbols)
@@ -317,8 +316,8 @@ dc_result dc_encode_steps(dc_coder *c, const void *matrix, int dtype, size_t voc
     const dc_coder_state saved = c->st;
     const size_t saved_len = c->out_len;
     for (size_t t = 0; t < steps; t++) {
-        r = symbols[t] < vocab ? ops->encode_step(c, (const unsigned char *)matrix + t * row,
-                                                  dtype, vocab, symbols[t])
+        r = symbols[t] < vocab ? ops->encode_step(c, (const unsigned char *)matrix + t * row, dtype,
+                                                  vocab, symbols[t])
                                : DC_ERR_BAD_SYMBOL;
         if (r != DC_OK) {
             c->st = saved; /* bytes below saved_len were final before the batch */
@@ -331,8 +330,8 @@ dc_result dc_encode_steps(dc_coder *c, const void *matrix, int dtype, size_t voc
     return DC_OK;
 }
 
-dc_result dc_decode_steps(dc_coder *c, const void *matrix, int dtype, size_t vocab,
-                          size_t steps, uint32_t *symbols, size_t *failed_step)
+dc_result dc_coder_decode_steps(dc_coder *c, const void *matrix, dc_dtype dtype, size_t vocab,
+                                size_t steps, uint32_t *symbols, size_t *failed_step)
 {
     dc_result r = check_decoder(c, matrix, dtype, vocab, symbols);
     if (r == DC_OK && row_bytes(dtype, vocab, steps) == 0)
@@ -361,7 +360,7 @@ dc_result dc_decode_steps(dc_coder *c, const void *matrix, int dtype, size_t voc
     return DC_OK;
 }
 
-dc_result dc_finish_encoding(dc_coder *c, const uint8_t **bytes, size_t *size)
+dc_result dc_coder_finish_encoding(dc_coder *c, const uint8_t **bytes, size_t *size)
 {
     if (!c || !bytes || !size)
         return DC_ERR_NULL_ARGUMENT;
@@ -379,7 +378,7 @@ dc_result dc_finish_encoding(dc_coder *c, const uint8_t **bytes, size_t *size)
     return DC_OK;
 }
 
-dc_result dc_start_decoding(dc_coder *c, const uint8_t *bytes, size_t size)
+dc_result dc_coder_start_decoding(dc_coder *c, const uint8_t *bytes, size_t size)
 {
     if (!c || (!bytes && size > 0))
         return DC_ERR_NULL_ARGUMENT;
@@ -398,7 +397,7 @@ dc_result dc_start_decoding(dc_coder *c, const uint8_t *bytes, size_t size)
     return DC_OK;
 }
 
-dc_result dc_frequencies(int format, const void *dist, int dtype, size_t vocab,
+dc_result dc_frequencies(dc_format format, const void *dist, dc_dtype dtype, size_t vocab,
                          uint64_t *freq, uint64_t *total)
 {
     if (format != DC_FORMAT_DEFAULT && format != DC_FORMAT_PYTHON_0_1)

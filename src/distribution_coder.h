@@ -47,9 +47,9 @@
 extern "C" {
 #endif
 
-#define DC_VERSION_MAJOR 0
-#define DC_VERSION_MINOR 1
-#define DC_VERSION_PATCH 0
+#define DC_VERSION_MAJOR  0
+#define DC_VERSION_MINOR  1
+#define DC_VERSION_PATCH  0
 #define DC_VERSION_STRING "0.1.0"
 
 /* Largest vocabulary a step may have: 2^24 symbols. */
@@ -57,37 +57,37 @@ extern "C" {
 
 /* Element type of a distribution. f16 and bf16 are read as uint16_t bit patterns. */
 typedef enum dc_dtype {
-    DC_DTYPE_F32 = 0,  /* IEEE binary32, native byte order */
-    DC_DTYPE_F64 = 1,  /* IEEE binary64 */
-    DC_DTYPE_F16 = 2,  /* IEEE binary16, as uint16_t */
-    DC_DTYPE_BF16 = 3  /* bfloat16 (top half of a binary32), as uint16_t */
+    DC_DTYPE_F32 = 0, /* IEEE binary32, native byte order */
+    DC_DTYPE_F64 = 1, /* IEEE binary64 */
+    DC_DTYPE_F16 = 2, /* IEEE binary16, as uint16_t */
+    DC_DTYPE_BF16 = 3 /* bfloat16 (top half of a binary32), as uint16_t */
 } dc_dtype;
 
 /* Stream format of a coder, fixed when it is created. */
 typedef enum dc_format {
-    DC_FORMAT_DEFAULT = 0,    /* this project's byte-wise range coder (docs/FORMAT.md) */
-    DC_FORMAT_PYTHON_0_1 = 1  /* the Python package distribution-coder 0.1.x, byte for byte */
+    DC_FORMAT_DEFAULT = 0,   /* this project's byte-wise range coder (docs/FORMAT.md) */
+    DC_FORMAT_PYTHON_0_1 = 1 /* the Python package distribution-coder 0.1.x, byte for byte */
 } dc_format;
 
 /* Result codes. The values are pinned forever; new codes are only ever appended. */
 typedef enum dc_result {
-    DC_OK = 0,                   /* Success. */
-    DC_ERR_NULL_ARGUMENT = 1,    /* A required pointer argument was NULL. */
-    DC_ERR_BAD_DTYPE = 2,        /* The dtype is not one of dc_dtype. */
-    DC_ERR_BAD_FORMAT = 3,       /* The format is not one of dc_format. */
-    DC_ERR_BAD_VOCAB = 4,        /* The vocabulary size is 0 or above DC_MAX_VOCAB. */
-    DC_ERR_BAD_SYMBOL = 5,       /* The symbol is not below the vocabulary size. */
-    DC_ERR_NAN = 6,              /* The distribution holds a NaN. */
-    DC_ERR_INFINITE = 7,         /* The distribution holds +Inf or -Inf. */
-    DC_ERR_NEGATIVE = 8,         /* The distribution holds a negative value. */
-    DC_ERR_NO_MASS = 9,          /* The distribution has no positive value. */
-    DC_ERR_NOT_ENCODING = 10,    /* Encoding call on a coder that finished or is decoding. */
-    DC_ERR_NOT_DECODING = 11,    /* Decoding call before dc_start_decoding(). */
-    DC_ERR_OUT_OF_MEMORY = 12,   /* A buffer could not be grown. */
-    DC_ERR_CORRUPT_STREAM = 13,  /* The input bytes cannot come from this format's encoder. */
-    DC_ERR_COUNT_OVERFLOW = 14,  /* python-0.1: the counts outside the largest add up to
+    DC_OK = 0,                  /* Success. */
+    DC_ERR_NULL_ARGUMENT = 1,   /* A required pointer argument was NULL. */
+    DC_ERR_BAD_DTYPE = 2,       /* The dtype is not one of dc_dtype. */
+    DC_ERR_BAD_FORMAT = 3,      /* The format is not one of dc_format. */
+    DC_ERR_BAD_VOCAB = 4,       /* The vocabulary size is 0 or above DC_MAX_VOCAB. */
+    DC_ERR_BAD_SYMBOL = 5,      /* The symbol is not below the vocabulary size. */
+    DC_ERR_NAN = 6,             /* The distribution holds a NaN. */
+    DC_ERR_INFINITE = 7,        /* The distribution holds +Inf or -Inf. */
+    DC_ERR_NEGATIVE = 8,        /* The distribution holds a negative value. */
+    DC_ERR_NO_MASS = 9,         /* The distribution has no positive value. */
+    DC_ERR_NOT_ENCODING = 10,   /* Encoding call on a coder that finished or is decoding. */
+    DC_ERR_NOT_DECODING = 11,   /* Decoding call before dc_coder_start_decoding(). */
+    DC_ERR_OUT_OF_MEMORY = 12,  /* A buffer could not be grown. */
+    DC_ERR_CORRUPT_STREAM = 13, /* The input bytes cannot come from this format's encoder. */
+    DC_ERR_COUNT_OVERFLOW = 14, /* python-0.1: the counts outside the largest add up to
                                     2^32 or more; that package would write a corrupt stream. */
-    DC_ERR_TOO_LARGE = 15,       /* A size (steps * vocab, input length) overflows. */
+    DC_ERR_TOO_LARGE = 15,      /* A size (steps * vocab, input length) overflows. */
     /* Framed container (dc_frame_*, docs/FORMAT.md "Framed container"): */
     DC_ERR_FRAME_TRUNCATED = 16, /* The container ends before its header or last chunk. */
     DC_ERR_FRAME_MAGIC = 17,     /* The bytes do not start with the container magic. */
@@ -111,7 +111,7 @@ const char *dc_result_string(int result);
 /* DC_VERSION_STRING of the compiled library. */
 const char *dc_version_string(void);
 /* Size in bytes of one element of dtype, 0 for an unknown dtype. */
-size_t dc_dtype_size(int dtype);
+size_t dc_dtype_size(dc_dtype dtype);
 
 /* Optional memory functions (libdeflate style). NULL members are not allowed. */
 typedef struct dc_allocator {
@@ -124,13 +124,13 @@ typedef struct dc_allocator {
 typedef struct dc_coder dc_coder;
 
 /* Create a coder in the encoding state. allocator may be NULL (malloc/realloc/free). */
-dc_result dc_coder_create(int format, const dc_allocator *allocator, dc_coder **out);
+dc_result dc_coder_create(dc_format format, const dc_allocator *allocator, dc_coder **out);
 /* Free a coder and its buffers. NULL is a no-op. */
 void dc_coder_free(dc_coder *coder);
 /* Return a coder to a fresh encoding state; keeps its buffers for reuse. */
 dc_result dc_coder_reset(dc_coder *coder);
 /* The format the coder was created with. */
-int dc_coder_format(const dc_coder *coder);
+int dc_coder_format(const dc_coder *coder); /* -1 for NULL */
 /* Make room for at least `bytes` bytes of output, so later steps never allocate. */
 dc_result dc_coder_reserve_output(dc_coder *coder, size_t bytes);
 /* A buffer of at least `bytes` bytes owned by the coder (16-byte aligned), for callers that
@@ -139,32 +139,32 @@ dc_result dc_coder_reserve_output(dc_coder *coder, size_t bytes);
 void *dc_coder_staging_buffer(dc_coder *coder, size_t bytes);
 
 /* Encode `symbol` with distribution dist[0..vocab) of type dtype. */
-dc_result dc_encode_step(dc_coder *coder, const void *dist, int dtype, size_t vocab,
-                         size_t symbol);
+dc_result dc_coder_encode_step(dc_coder *coder, const void *dist, dc_dtype dtype, size_t vocab,
+                               size_t symbol);
 /* Encode `steps` steps: row t of the row-major steps x vocab matrix with symbols[t].
-   Gives exactly the bytes of the same dc_encode_step calls. On failure nothing of the
+   Gives exactly the bytes of the same dc_coder_encode_step calls. On failure nothing of the
    batch is kept and *failed_step (if not NULL) is the index of the refused step. */
-dc_result dc_encode_steps(dc_coder *coder, const void *matrix, int dtype, size_t vocab,
-                          size_t steps, const uint32_t *symbols, size_t *failed_step);
+dc_result dc_coder_encode_steps(dc_coder *coder, const void *matrix, dc_dtype dtype, size_t vocab,
+                                size_t steps, const uint32_t *symbols, size_t *failed_step);
 /* End the stream. *bytes stays valid until the coder is reset, restarted or freed.
    Further encoding calls return DC_ERR_NOT_ENCODING. Calling it again returns the same
    bytes. */
-dc_result dc_finish_encoding(dc_coder *coder, const uint8_t **bytes, size_t *size);
+dc_result dc_coder_finish_encoding(dc_coder *coder, const uint8_t **bytes, size_t *size);
 
 /* Start decoding a copy of bytes[0..size) (bytes may be NULL when size is 0). */
-dc_result dc_start_decoding(dc_coder *coder, const uint8_t *bytes, size_t size);
+dc_result dc_coder_start_decoding(dc_coder *coder, const uint8_t *bytes, size_t size);
 /* Decode one symbol with distribution dist[0..vocab). */
-dc_result dc_decode_step(dc_coder *coder, const void *dist, int dtype, size_t vocab,
-                         size_t *symbol);
+dc_result dc_coder_decode_step(dc_coder *coder, const void *dist, dc_dtype dtype, size_t vocab,
+                               size_t *symbol);
 /* Decode `steps` symbols into symbols[0..steps), one per row of the matrix. On failure the
    decoder is as before the call and *failed_step (if not NULL) names the refused step. */
-dc_result dc_decode_steps(dc_coder *coder, const void *matrix, int dtype, size_t vocab,
-                          size_t steps, uint32_t *symbols, size_t *failed_step);
+dc_result dc_coder_decode_steps(dc_coder *coder, const void *matrix, dc_dtype dtype, size_t vocab,
+                                size_t steps, uint32_t *symbols, size_t *failed_step);
 
 /* The integer frequencies the coder of `format` uses for dist: freq[0..vocab) and their
    sum *total (below 2^32 for the default format, exactly 2^32 for python-0.1). For tests,
    tools and second implementations; coding never needs it. */
-dc_result dc_frequencies(int format, const void *dist, int dtype, size_t vocab,
+dc_result dc_frequencies(dc_format format, const void *dist, dc_dtype dtype, size_t vocab,
                          uint64_t *freq, uint64_t *total);
 
 /* ==== Framed container ====================================================================
@@ -178,11 +178,11 @@ dc_result dc_frequencies(int format, const void *dist, int dtype, size_t vocab,
  * until then. Same rules as the coder: no allocation per step, a refused call changes
  * nothing. */
 
-#define DC_FRAME_VERSION 1
-#define DC_FRAME_MAX_MODEL_ID 65535u                      /* bytes */
-#define DC_FRAME_MAX_STEPS_PER_CHUNK ((uint32_t)1 << 24)
+#define DC_FRAME_VERSION                 1
+#define DC_FRAME_MAX_MODEL_ID            65535u /* bytes */
+#define DC_FRAME_MAX_STEPS_PER_CHUNK     ((uint32_t)1 << 24)
 #define DC_FRAME_DEFAULT_STEPS_PER_CHUNK 4096u
-#define DC_FRAME_NO_CHUNK UINT64_MAX /* dc_frame_error_info.chunk of a header error */
+#define DC_FRAME_NO_CHUNK                UINT64_MAX /* dc_frame_error_info.chunk of a header error */
 
 typedef struct dc_frame_writer dc_frame_writer;
 typedef struct dc_frame_reader dc_frame_reader;
@@ -216,21 +216,21 @@ uint32_t dc_crc32(uint32_t crc, const void *data, size_t size);
 /* A writer of `format`. model_id[0..model_id_len) (at most DC_FRAME_MAX_MODEL_ID bytes; NULL
    when the length is 0) is stored for readers to match. steps_per_chunk 0 means
    DC_FRAME_DEFAULT_STEPS_PER_CHUNK; at most DC_FRAME_MAX_STEPS_PER_CHUNK. */
-dc_result dc_frame_writer_create(int format, const uint8_t *model_id, size_t model_id_len,
+dc_result dc_frame_writer_create(dc_format format, const uint8_t *model_id, size_t model_id_len,
                                  uint32_t steps_per_chunk, const dc_allocator *allocator,
                                  dc_frame_writer **out);
 /* NULL is a no-op. */
 void dc_frame_writer_free(dc_frame_writer *writer);
-/* Same arguments and errors as dc_encode_step. */
-dc_result dc_frame_encode_step(dc_frame_writer *writer, const void *dist, int dtype,
-                               size_t vocab, size_t symbol);
+/* Same arguments and errors as dc_coder_encode_step. */
+dc_result dc_frame_writer_encode_step(dc_frame_writer *writer, const void *dist, dc_dtype dtype,
+                                      size_t vocab, size_t symbol);
 /* Steps written so far. */
 uint64_t dc_frame_writer_steps(const dc_frame_writer *writer);
 /* As dc_coder_staging_buffer, for the writer's steps. */
 void *dc_frame_writer_staging_buffer(dc_frame_writer *writer, size_t bytes);
 /* Close the last chunk and complete the header. *bytes stays valid until the writer is
    freed; calling it again gives the same bytes; later steps return DC_ERR_NOT_ENCODING. */
-dc_result dc_frame_finish(dc_frame_writer *writer, const uint8_t **bytes, size_t *size);
+dc_result dc_frame_writer_finish(dc_frame_writer *writer, const uint8_t **bytes, size_t *size);
 
 /* A reader of a copy of bytes[0..size). It checks the magic, version, header CRC, format,
    model identifier and that every chunk is present and the data ends with the last one.
@@ -247,17 +247,16 @@ void dc_frame_reader_free(dc_frame_reader *reader);
 uint64_t dc_frame_reader_steps(const dc_frame_reader *reader);
 dc_result dc_frame_reader_info(const dc_frame_reader *reader, dc_frame_info *info);
 /* The stored model identifier (a pointer into the reader's copy). */
-dc_result dc_frame_reader_model_id(const dc_frame_reader *reader, const uint8_t **id,
-                                   size_t *len);
+dc_result dc_frame_reader_model_id(const dc_frame_reader *reader, const uint8_t **id, size_t *len);
 /* As dc_coder_staging_buffer, for the reader's steps. */
 void *dc_frame_reader_staging_buffer(dc_frame_reader *reader, size_t bytes);
-/* Decode the next step. Besides dc_decode_step's errors: DC_ERR_FRAME_CORRUPT when the
+/* Decode the next step. Besides dc_coder_decode_step's errors: DC_ERR_FRAME_CORRUPT when the
    chunk's bytes fail their CRC (checked at the chunk's first step), DC_ERR_FRAME_CHECKSUM
    when its symbols fail theirs (checked at its last step), DC_ERR_FRAME_END after the last
    step. A refused step changes nothing; dc_frame_reader_error_info says where. */
-dc_result dc_frame_decode_step(dc_frame_reader *reader, const void *dist, int dtype,
-                               size_t vocab, size_t *symbol);
-/* Where the last refused dc_frame_decode_step was (result DC_OK if none was refused). */
+dc_result dc_frame_reader_decode_step(dc_frame_reader *reader, const void *dist, dc_dtype dtype,
+                                      size_t vocab, size_t *symbol);
+/* Where the last refused dc_frame_reader_decode_step was (result DC_OK if none was refused). */
 dc_result dc_frame_reader_error_info(const dc_frame_reader *reader, dc_frame_error_info *info);
 
 #ifdef __cplusplus

@@ -11,7 +11,8 @@
 
 #include "internal.h"
 
-#define FRAME_FIXED_HEADER 20u   /* magic 4, version 1, format 1, id length 2, steps 8,
+#define FRAME_FIXED_HEADER                                                                         \
+    20u                          /* magic 4, version 1, format 1, id length 2, steps 8,
                                     steps per chunk 4; then the id and the header CRC */
 #define FRAME_CHUNK_OVERHEAD 12u /* length 4, data CRC 4, symbols CRC 4 */
 
@@ -50,8 +51,7 @@ static void put64(uint8_t *p, uint64_t v)
 
 static uint32_t get32(const uint8_t *p)
 {
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
 static uint64_t get64(const uint8_t *p)
@@ -87,8 +87,7 @@ static void frame_free(void *opaque, void *ptr)
     free(ptr);
 }
 
-static const dc_allocator frame_std_allocator = {frame_malloc, frame_realloc, frame_free,
-                                                 NULL};
+static const dc_allocator frame_std_allocator = {frame_malloc, frame_realloc, frame_free, NULL};
 
 static dc_result pick_allocator(const dc_allocator *allocator, const dc_allocator **out)
 {
@@ -102,13 +101,13 @@ static dc_result pick_allocator(const dc_allocator *allocator, const dc_allocato
 
 struct dc_frame_writer {
     dc_allocator alloc;
-    dc_coder *coder;          /* the open chunk's stream */
+    dc_coder *coder; /* the open chunk's stream */
     uint32_t steps_per_chunk;
-    uint32_t chunk_steps;     /* steps in the open chunk */
-    uint32_t crc;             /* CRC register of the open chunk's symbols */
+    uint32_t chunk_steps; /* steps in the open chunk */
+    uint32_t crc;         /* CRC register of the open chunk's symbols */
     int finished;
-    uint64_t steps;           /* steps written */
-    uint8_t *buf;             /* header (completed by dc_frame_finish) + closed chunks */
+    uint64_t steps; /* steps written */
+    uint8_t *buf;   /* header (completed by dc_frame_writer_finish) + closed chunks */
     size_t len, cap, header_len;
 };
 
@@ -133,7 +132,7 @@ static dc_result writer_reserve(dc_frame_writer *w, size_t extra)
     return DC_OK;
 }
 
-dc_result dc_frame_writer_create(int format, const uint8_t *model_id, size_t model_id_len,
+dc_result dc_frame_writer_create(dc_format format, const uint8_t *model_id, size_t model_id_len,
                                  uint32_t steps_per_chunk, const dc_allocator *allocator,
                                  dc_frame_writer **out)
 {
@@ -172,11 +171,11 @@ dc_result dc_frame_writer_create(int format, const uint8_t *model_id, size_t mod
     h[5] = (uint8_t)format;
     h[6] = (uint8_t)model_id_len;
     h[7] = (uint8_t)(model_id_len >> 8);
-    put64(h + 8, 0); /* steps: written by dc_frame_finish */
+    put64(h + 8, 0); /* steps: written by dc_frame_writer_finish */
     put32(h + 16, steps_per_chunk);
     if (model_id_len > 0)
         memcpy(h + FRAME_FIXED_HEADER, model_id, model_id_len);
-    put32(h + w->header_len - 4, 0); /* header CRC: written by dc_frame_finish */
+    put32(h + w->header_len - 4, 0); /* header CRC: written by dc_frame_writer_finish */
     w->len = w->header_len;
     *out = w;
     return DC_OK;
@@ -200,7 +199,7 @@ static dc_result close_chunk(dc_frame_writer *w)
         return DC_OK;
     const uint8_t *bytes;
     size_t size;
-    dc_result r = dc_finish_encoding(w->coder, &bytes, &size);
+    dc_result r = dc_coder_finish_encoding(w->coder, &bytes, &size);
     if (r != DC_OK)
         return r;
     if (size > UINT32_MAX)
@@ -221,8 +220,8 @@ static dc_result close_chunk(dc_frame_writer *w)
     return DC_OK;
 }
 
-dc_result dc_frame_encode_step(dc_frame_writer *w, const void *dist, int dtype, size_t vocab,
-                               size_t symbol)
+dc_result dc_frame_writer_encode_step(dc_frame_writer *w, const void *dist, dc_dtype dtype,
+                                      size_t vocab, size_t symbol)
 {
     if (!w)
         return DC_ERR_NULL_ARGUMENT;
@@ -235,7 +234,7 @@ dc_result dc_frame_encode_step(dc_frame_writer *w, const void *dist, int dtype, 
         if (r != DC_OK)
             return r;
     }
-    const dc_result r = dc_encode_step(w->coder, dist, dtype, vocab, symbol);
+    const dc_result r = dc_coder_encode_step(w->coder, dist, dtype, vocab, symbol);
     if (r != DC_OK)
         return r;
     w->crc = crc_symbol(w->crc, symbol);
@@ -254,7 +253,7 @@ void *dc_frame_writer_staging_buffer(dc_frame_writer *w, size_t bytes)
     return w ? dc_coder_staging_buffer(w->coder, bytes) : NULL;
 }
 
-dc_result dc_frame_finish(dc_frame_writer *w, const uint8_t **bytes, size_t *size)
+dc_result dc_frame_writer_finish(dc_frame_writer *w, const uint8_t **bytes, size_t *size)
 {
     if (!w || !bytes || !size)
         return DC_ERR_NULL_ARGUMENT;
@@ -276,19 +275,19 @@ dc_result dc_frame_finish(dc_frame_writer *w, const uint8_t **bytes, size_t *siz
 struct dc_frame_reader {
     dc_allocator alloc;
     dc_coder *coder;
-    uint8_t *data;            /* a copy of the container */
+    uint8_t *data; /* a copy of the container */
     size_t size;
     dc_frame_info info;
-    uint64_t step;            /* next step to decode */
-    uint64_t chunk;           /* chunk holding `step` */
-    size_t chunk_offset;      /* offset of that chunk's length field */
-    int chunk_started;        /* its stream is being decoded */
-    uint32_t crc;             /* CRC register of the symbols decoded from it */
+    uint64_t step;       /* next step to decode */
+    uint64_t chunk;      /* chunk holding `step` */
+    size_t chunk_offset; /* offset of that chunk's length field */
+    int chunk_started;   /* its stream is being decoded */
+    uint32_t crc;        /* CRC register of the symbols decoded from it */
     dc_frame_error_info error;
 };
 
-static void set_error(dc_frame_error_info *e, dc_result result, uint64_t chunk,
-                      uint64_t first, uint64_t end, uint64_t step, uint64_t offset)
+static void set_error(dc_frame_error_info *e, dc_result result, uint64_t chunk, uint64_t first,
+                      uint64_t end, uint64_t step, uint64_t offset)
 {
     if (!e)
         return;
@@ -310,9 +309,8 @@ static dc_result parse(const uint8_t *b, size_t size, const uint8_t *expected_id
                        size_t expected_len, dc_frame_info *info, dc_frame_error_info *e)
 {
     if (size < 4) {
-        const dc_result r = size == 0 || memcmp(b, frame_magic, size) == 0
-                                ? DC_ERR_FRAME_TRUNCATED
-                                : DC_ERR_FRAME_MAGIC;
+        const dc_result r = size == 0 || memcmp(b, frame_magic, size) == 0 ? DC_ERR_FRAME_TRUNCATED
+                                                                           : DC_ERR_FRAME_MAGIC;
         header_error(e, r, r == DC_ERR_FRAME_TRUNCATED ? size : 0);
         return r;
     }
@@ -483,8 +481,8 @@ static dc_result chunk_error(dc_frame_reader *r, dc_result result)
     return result;
 }
 
-dc_result dc_frame_decode_step(dc_frame_reader *r, const void *dist, int dtype, size_t vocab,
-                               size_t *symbol)
+dc_result dc_frame_reader_decode_step(dc_frame_reader *r, const void *dist, dc_dtype dtype,
+                                      size_t vocab, size_t *symbol)
 {
     if (!r)
         return DC_ERR_NULL_ARGUMENT;
@@ -501,7 +499,7 @@ dc_result dc_frame_decode_step(dc_frame_reader *r, const void *dist, int dtype, 
     if (!r->chunk_started) {
         if (dc_crc32(dc_crc32(0, chunk, 4), chunk + 8, len) != get32(chunk + 4))
             return chunk_error(r, DC_ERR_FRAME_CORRUPT);
-        const dc_result sr = dc_start_decoding(r->coder, chunk + 8, len);
+        const dc_result sr = dc_coder_start_decoding(r->coder, chunk + 8, len);
         if (sr != DC_OK)
             return chunk_error(r, sr);
         r->chunk_started = 1;
@@ -513,7 +511,7 @@ dc_result dc_frame_decode_step(dc_frame_reader *r, const void *dist, int dtype, 
     const dc_coder_state saved = r->coder->st;
     const size_t saved_pos = r->coder->in_pos;
     size_t sym;
-    const dc_result dr = dc_decode_step(r->coder, dist, dtype, vocab, &sym);
+    const dc_result dr = dc_coder_decode_step(r->coder, dist, dtype, vocab, &sym);
     if (dr != DC_OK)
         return chunk_error(r, dr);
     const uint32_t crc = crc_symbol(r->crc, sym);

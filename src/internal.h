@@ -50,7 +50,7 @@ struct dc_coder {
     dc_coder_state st;
     uint8_t *out;            /* encoder output */
     size_t out_len, out_cap;
-    size_t finished_len;     /* output length after dc_finish_encoding */
+    size_t finished_len;     /* output length after dc_coder_finish_encoding */
     uint8_t *in;             /* decoder input (a copy) */
     size_t in_len, in_cap, in_pos;
     uint64_t *blocks;        /* decode: cumulative sums at block ends */

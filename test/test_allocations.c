@@ -50,23 +50,23 @@ int main(void)
     /* Encoding with the output reserved: not one allocation. */
     const long before_encode = heap.allocations;
     for (int t = 0; t < STEPS; t++)
-        CHECK_OK(dc_encode_step(enc, rows + (size_t)(t % 8) * VOCAB, DC_DTYPE_F32, VOCAB,
+        CHECK_OK(dc_coder_encode_step(enc, rows + (size_t)(t % 8) * VOCAB, DC_DTYPE_F32, VOCAB,
                                 symbols[t]));
     CHECK(heap.allocations == before_encode);
     const uint8_t *bytes;
     size_t size;
-    CHECK_OK(dc_finish_encoding(enc, &bytes, &size));
+    CHECK_OK(dc_coder_finish_encoding(enc, &bytes, &size));
     CHECK(heap.allocations == before_encode);
 
     /* Decoding: the input copy and the block sums are allocated once (warm-up). */
-    CHECK_OK(dc_start_decoding(dec, bytes, size));
+    CHECK_OK(dc_coder_start_decoding(dec, bytes, size));
     size_t s;
-    CHECK_OK(dc_decode_step(dec, rows, DC_DTYPE_F32, VOCAB, &s));
+    CHECK_OK(dc_coder_decode_step(dec, rows, DC_DTYPE_F32, VOCAB, &s));
     CHECK(s == symbols[0]);
     const long before_decode = heap.allocations;
     int same = 1;
     for (int t = 1; t < STEPS; t++) {
-        CHECK_OK(dc_decode_step(dec, rows + (size_t)(t % 8) * VOCAB, DC_DTYPE_F32, VOCAB, &s));
+        CHECK_OK(dc_coder_decode_step(dec, rows + (size_t)(t % 8) * VOCAB, DC_DTYPE_F32, VOCAB, &s));
         same &= s == symbols[t];
     }
     CHECK(same);
@@ -78,7 +78,7 @@ int main(void)
     const long before_growth = heap.allocations;
     const float small[4] = {0.1f, 0.2f, 0.3f, 0.4f};
     for (int t = 0; t < 100000; t++)
-        CHECK_OK(dc_encode_step(dec, small, DC_DTYPE_F32, 4, (size_t)t % 4));
+        CHECK_OK(dc_coder_encode_step(dec, small, DC_DTYPE_F32, 4, (size_t)t % 4));
     const long growth = heap.allocations - before_growth;
     printf("output growth over 100000 steps: %ld allocations\n", growth);
     CHECK(growth <= 20);

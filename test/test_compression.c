@@ -47,11 +47,11 @@ int main(void)
     CHECK_OK(dc_coder_create(DC_FORMAT_DEFAULT, NULL, &enc));
     CHECK_OK(dc_coder_create(DC_FORMAT_DEFAULT, NULL, &dec));
     for (size_t t = 0; t < COMPRESSION_STEPS; t++)
-        CHECK_OK(dc_encode_step(enc, pool + (size_t)rowof[t] * VOCAB, DC_DTYPE_F32, VOCAB,
+        CHECK_OK(dc_coder_encode_step(enc, pool + (size_t)rowof[t] * VOCAB, DC_DTYPE_F32, VOCAB,
                                 sym[t]));
     const uint8_t *bytes;
     size_t size;
-    CHECK_OK(dc_finish_encoding(enc, &bytes, &size));
+    CHECK_OK(dc_coder_finish_encoding(enc, &bytes, &size));
     const double ideal = ideal_bits / 8;
     const double overhead = (double)size - ideal;
     printf("steps %d vocab %d: ideal %.1f bytes, stream %zu bytes, overhead %.2f bytes "
@@ -59,11 +59,11 @@ int main(void)
            COMPRESSION_STEPS, VOCAB, ideal, size, overhead, 100.0 * overhead / ideal);
     CHECK((double)size <= ideal * 1.0001 + 8);
 
-    CHECK_OK(dc_start_decoding(dec, bytes, size));
+    CHECK_OK(dc_coder_start_decoding(dec, bytes, size));
     int same = 1;
     for (size_t t = 0; t < COMPRESSION_STEPS; t++) {
         size_t s;
-        CHECK_OK(dc_decode_step(dec, pool + (size_t)rowof[t] * VOCAB, DC_DTYPE_F32, VOCAB, &s));
+        CHECK_OK(dc_coder_decode_step(dec, pool + (size_t)rowof[t] * VOCAB, DC_DTYPE_F32, VOCAB, &s));
         same &= s == sym[t];
     }
     CHECK(same);

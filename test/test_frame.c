@@ -48,10 +48,10 @@ static uint8_t *encode(const fixture *f, int format, const char *model, uint32_t
     if (!w)
         return NULL;
     for (size_t t = 0; t < f->steps; t++)
-        CHECK_OK(dc_frame_encode_step(w, f->dist[t], DC_DTYPE_F32, VOCAB, f->symbols[t]));
+        CHECK_OK(dc_frame_writer_encode_step(w, f->dist[t], DC_DTYPE_F32, VOCAB, f->symbols[t]));
     CHECK(dc_frame_writer_steps(w) == f->steps);
     const uint8_t *bytes;
-    CHECK_OK(dc_frame_finish(w, &bytes, size));
+    CHECK_OK(dc_frame_writer_finish(w, &bytes, size));
     uint8_t *copy = malloc(*size + 1);
     memcpy(copy, bytes, *size);
     dc_frame_writer_free(w);
@@ -77,13 +77,13 @@ static dc_result decode(const fixture *f, const uint8_t *bytes, size_t size, con
     for (size_t t = 0; t < f->steps && res == DC_OK; t++) {
         const size_t src = t >= from && t + shift < f->steps ? t + shift : t;
         size_t sym = VOCAB;
-        res = dc_frame_decode_step(r, f->dist[src], DC_DTYPE_F32, VOCAB, &sym);
+        res = dc_frame_reader_decode_step(r, f->dist[src], DC_DTYPE_F32, VOCAB, &sym);
         if (res == DC_OK && shift == 0)
             CHECK(sym == f->symbols[t]);
     }
     if (res == DC_OK) {
         size_t sym;
-        CHECK_RESULT(dc_frame_decode_step(r, f->dist[0], DC_DTYPE_F32, VOCAB, &sym),
+        CHECK_RESULT(dc_frame_reader_decode_step(r, f->dist[0], DC_DTYPE_F32, VOCAB, &sym),
                      DC_ERR_FRAME_END);
         CHECK_OK(dc_frame_reader_error_info(r, info));
         CHECK(info->result == DC_ERR_FRAME_END);
@@ -134,16 +134,16 @@ static void test_roundtrip(void)
             make_softmax(&r, p, n, 4.0);
             store_as(dtype, m + t * n * es, p, n);
             sym[t] = draw(&r, p, n);
-            CHECK_OK(dc_frame_encode_step(w, m + t * n * es, dtype, n, sym[t]));
+            CHECK_OK(dc_frame_writer_encode_step(w, m + t * n * es, dtype, n, sym[t]));
         }
         const uint8_t *bytes;
         size_t size;
-        CHECK_OK(dc_frame_finish(w, &bytes, &size));
+        CHECK_OK(dc_frame_writer_finish(w, &bytes, &size));
         dc_frame_reader *rd;
         CHECK_OK(dc_frame_reader_create(bytes, size, NULL, 0, NULL, &rd, NULL));
         for (size_t t = 0; t < steps; t++) {
             size_t s = n;
-            CHECK_OK(dc_frame_decode_step(rd, m + t * n * es, dtype, n, &s));
+            CHECK_OK(dc_frame_reader_decode_step(rd, m + t * n * es, dtype, n, &s));
             CHECK(s == sym[t]);
         }
         dc_frame_reader_free(rd);
@@ -187,12 +187,12 @@ static void test_layout(void)
         CHECK_OK(dc_coder_create(DC_FORMAT_DEFAULT, NULL, &coder));
         uint8_t sym_bytes[16];
         for (size_t t = first; t < end; t++) {
-            CHECK_OK(dc_encode_step(coder, f.dist[t], DC_DTYPE_F32, VOCAB, f.symbols[t]));
+            CHECK_OK(dc_coder_encode_step(coder, f.dist[t], DC_DTYPE_F32, VOCAB, f.symbols[t]));
             wr32(sym_bytes + 4 * (t - first), (uint32_t)f.symbols[t]);
         }
         const uint8_t *raw;
         size_t raw_len;
-        CHECK_OK(dc_finish_encoding(coder, &raw, &raw_len));
+        CHECK_OK(dc_coder_finish_encoding(coder, &raw, &raw_len));
         CHECK(off + 12 + raw_len <= size);
         CHECK(rd32(b + off) == raw_len);
         CHECK(memcmp(b + off + 8, raw, raw_len) == 0);
@@ -373,9 +373,9 @@ static void test_refusals_change_nothing(void)
         wrong[0] = wrong[VOCAB - 1] = 0;
         wrong[f.symbols[t] == 0 ? VOCAB - 1 : 0] = 1.0f; /* puts all mass elsewhere */
         if (t % 5 == 4) {
-            CHECK_RESULT(dc_frame_decode_step(r, wrong, DC_DTYPE_F32, VOCAB, &sym),
+            CHECK_RESULT(dc_frame_reader_decode_step(r, wrong, DC_DTYPE_F32, VOCAB, &sym),
                          DC_ERR_FRAME_CHECKSUM);
-            CHECK_RESULT(dc_frame_decode_step(r, wrong, DC_DTYPE_F32, VOCAB, &sym),
+            CHECK_RESULT(dc_frame_reader_decode_step(r, wrong, DC_DTYPE_F32, VOCAB, &sym),
                          DC_ERR_FRAME_CHECKSUM);
             dc_frame_error_info info;
             CHECK_OK(dc_frame_reader_error_info(r, &info));
@@ -383,14 +383,14 @@ static void test_refusals_change_nothing(void)
         }
         float nan_dist[VOCAB] = {0};
         nan_dist[1] = NAN;
-        CHECK_RESULT(dc_frame_decode_step(r, nan_dist, DC_DTYPE_F32, VOCAB, &sym), DC_ERR_NAN);
-        CHECK_RESULT(dc_frame_decode_step(r, f.dist[t], 9, VOCAB, &sym), DC_ERR_BAD_DTYPE);
-        CHECK_RESULT(dc_frame_decode_step(r, f.dist[t], DC_DTYPE_F32, VOCAB, NULL),
+        CHECK_RESULT(dc_frame_reader_decode_step(r, nan_dist, DC_DTYPE_F32, VOCAB, &sym), DC_ERR_NAN);
+        CHECK_RESULT(dc_frame_reader_decode_step(r, f.dist[t], 9, VOCAB, &sym), DC_ERR_BAD_DTYPE);
+        CHECK_RESULT(dc_frame_reader_decode_step(r, f.dist[t], DC_DTYPE_F32, VOCAB, NULL),
                      DC_ERR_NULL_ARGUMENT);
-        CHECK_OK(dc_frame_decode_step(r, f.dist[t], DC_DTYPE_F32, VOCAB, &sym));
+        CHECK_OK(dc_frame_reader_decode_step(r, f.dist[t], DC_DTYPE_F32, VOCAB, &sym));
         CHECK(sym == f.symbols[t]);
     }
-    CHECK_RESULT(dc_frame_decode_step(r, f.dist[0], DC_DTYPE_F32, VOCAB, &sym),
+    CHECK_RESULT(dc_frame_reader_decode_step(r, f.dist[0], DC_DTYPE_F32, VOCAB, &sym),
                  DC_ERR_FRAME_END);
     dc_frame_reader_free(r);
 
@@ -398,20 +398,20 @@ static void test_refusals_change_nothing(void)
     dc_frame_writer *w;
     CHECK_OK(dc_frame_writer_create(DC_FORMAT_DEFAULT, NULL, 0, 5, NULL, &w));
     for (size_t t = 0; t < 10; t++) {
-        CHECK_RESULT(dc_frame_encode_step(w, f.dist[t], DC_DTYPE_F32, VOCAB, VOCAB),
+        CHECK_RESULT(dc_frame_writer_encode_step(w, f.dist[t], DC_DTYPE_F32, VOCAB, VOCAB),
                      DC_ERR_BAD_SYMBOL);
-        CHECK_RESULT(dc_frame_encode_step(w, NULL, DC_DTYPE_F32, VOCAB, 0),
+        CHECK_RESULT(dc_frame_writer_encode_step(w, NULL, DC_DTYPE_F32, VOCAB, 0),
                      DC_ERR_NULL_ARGUMENT);
-        CHECK_RESULT(dc_frame_encode_step(w, f.dist[t], DC_DTYPE_F32, 0, 0), DC_ERR_BAD_VOCAB);
-        CHECK_OK(dc_frame_encode_step(w, f.dist[t], DC_DTYPE_F32, VOCAB, f.symbols[t]));
+        CHECK_RESULT(dc_frame_writer_encode_step(w, f.dist[t], DC_DTYPE_F32, 0, 0), DC_ERR_BAD_VOCAB);
+        CHECK_OK(dc_frame_writer_encode_step(w, f.dist[t], DC_DTYPE_F32, VOCAB, f.symbols[t]));
     }
     const uint8_t *out, *again;
     size_t out_len, again_len;
-    CHECK_OK(dc_frame_finish(w, &out, &out_len));
+    CHECK_OK(dc_frame_writer_finish(w, &out, &out_len));
     CHECK(out_len == size && memcmp(out, b, size) == 0);
-    CHECK_OK(dc_frame_finish(w, &again, &again_len));
+    CHECK_OK(dc_frame_writer_finish(w, &again, &again_len));
     CHECK(again == out && again_len == out_len);
-    CHECK_RESULT(dc_frame_encode_step(w, f.dist[0], DC_DTYPE_F32, VOCAB, 0),
+    CHECK_RESULT(dc_frame_writer_encode_step(w, f.dist[0], DC_DTYPE_F32, VOCAB, 0),
                  DC_ERR_NOT_ENCODING);
     dc_frame_writer_free(w);
     free(b);
@@ -535,7 +535,7 @@ static void test_out_of_memory(void)
             bud.left = 1000000;
         }
         for (size_t t = 0; t < f.steps; t++) {
-            while ((r = dc_frame_encode_step(w, f.dist[t], DC_DTYPE_F32, VOCAB, f.symbols[t])) !=
+            while ((r = dc_frame_writer_encode_step(w, f.dist[t], DC_DTYPE_F32, VOCAB, f.symbols[t])) !=
                    DC_OK) {
                 CHECK_RESULT(r, DC_ERR_OUT_OF_MEMORY);
                 bud.left = 1000000;
@@ -543,7 +543,7 @@ static void test_out_of_memory(void)
         }
         const uint8_t *out;
         size_t len;
-        while ((r = dc_frame_finish(w, &out, &len)) != DC_OK) {
+        while ((r = dc_frame_writer_finish(w, &out, &len)) != DC_OK) {
             CHECK_RESULT(r, DC_ERR_OUT_OF_MEMORY);
             bud.left = 1000000;
         }
@@ -559,7 +559,7 @@ static void test_out_of_memory(void)
         }
         for (size_t t = 0; t < f.steps; t++) {
             size_t s = VOCAB;
-            while ((r = dc_frame_decode_step(rd, f.dist[t], DC_DTYPE_F32, VOCAB, &s)) != DC_OK) {
+            while ((r = dc_frame_reader_decode_step(rd, f.dist[t], DC_DTYPE_F32, VOCAB, &s)) != DC_OK) {
                 CHECK_RESULT(r, DC_ERR_OUT_OF_MEMORY);
                 bud.left = 1000000;
             }

@@ -541,26 +541,26 @@ static int run_vector(const vec_case *v)
     CHECK_OK(dc_coder_create(DC_FORMAT_PYTHON_0_1, NULL, &batch));
     CHECK_OK(dc_coder_create(DC_FORMAT_PYTHON_0_1, NULL, &dec));
     for (size_t t = 0; t < v->steps; t++)
-        ok &= dc_encode_step(enc, v->dist + t * row, v->dtype, v->vocab, v->symbols[t]) ==
+        ok &= dc_coder_encode_step(enc, v->dist + t * row, v->dtype, v->vocab, v->symbols[t]) ==
               DC_OK;
     const uint8_t *bytes, *bb;
     size_t size = 0, bsize = 0, failed;
-    ok &= dc_finish_encoding(enc, &bytes, &size) == DC_OK;
+    ok &= dc_coder_finish_encoding(enc, &bytes, &size) == DC_OK;
     ok &= size == v->expected_len && memcmp(bytes, v->expected, size) == 0;
-    ok &= dc_encode_steps(batch, v->dist, v->dtype, v->vocab, v->steps, v->symbols,
+    ok &= dc_coder_encode_steps(batch, v->dist, v->dtype, v->vocab, v->steps, v->symbols,
                           &failed) == DC_OK;
-    ok &= dc_finish_encoding(batch, &bb, &bsize) == DC_OK;
+    ok &= dc_coder_finish_encoding(batch, &bb, &bsize) == DC_OK;
     ok &= bsize == v->expected_len && memcmp(bb, v->expected, bsize) == 0;
 
-    ok &= dc_start_decoding(dec, v->expected, v->expected_len) == DC_OK;
+    ok &= dc_coder_start_decoding(dec, v->expected, v->expected_len) == DC_OK;
     for (size_t t = 0; t < v->steps; t++) {
         size_t s = (size_t)-1;
-        ok &= dc_decode_step(dec, v->dist + t * row, v->dtype, v->vocab, &s) == DC_OK;
+        ok &= dc_coder_decode_step(dec, v->dist + t * row, v->dtype, v->vocab, &s) == DC_OK;
         ok &= s == v->symbols[t];
     }
     uint32_t *got = calloc(v->steps + 1, sizeof *got);
-    ok &= dc_start_decoding(dec, v->expected, v->expected_len) == DC_OK;
-    ok &= dc_decode_steps(dec, v->dist, v->dtype, v->vocab, v->steps, got, &failed) == DC_OK;
+    ok &= dc_coder_start_decoding(dec, v->expected, v->expected_len) == DC_OK;
+    ok &= dc_coder_decode_steps(dec, v->dist, v->dtype, v->vocab, v->steps, got, &failed) == DC_OK;
     ok &= v->steps == 0 || memcmp(got, v->symbols, v->steps * sizeof *got) == 0;
 
     /* The reference agrees on the bytes and the frequencies. */
@@ -626,10 +626,10 @@ static void public_vectors(void)
         dc_coder *dec;
         CHECK_OK(dc_coder_create(DC_FORMAT_PYTHON_0_1, NULL, &dec));
         for (size_t cut = 0; cut <= v->expected_len; cut++) {
-            ok &= dc_start_decoding(dec, v->expected, cut) == DC_OK;
+            ok &= dc_coder_start_decoding(dec, v->expected, cut) == DC_OK;
             for (size_t t = 0; t < v->steps; t++) {
                 size_t s = (size_t)-1;
-                ok &= dc_decode_step(dec, v->dist + t * row, v->dtype, v->vocab, &s) == DC_OK;
+                ok &= dc_coder_decode_step(dec, v->dist + t * row, v->dtype, v->vocab, &s) == DC_OK;
                 ok &= s < v->vocab;
             }
         }
@@ -655,15 +655,15 @@ static void boundary_defect_example(void)
     dc_coder *c;
     CHECK_OK(dc_coder_create(DC_FORMAT_PYTHON_0_1, NULL, &c));
     for (int t = 0; t < 3; t++)
-        CHECK_OK(dc_encode_step(c, d[t], DC_DTYPE_F32, 2, sym[t]));
+        CHECK_OK(dc_coder_encode_step(c, d[t], DC_DTYPE_F32, 2, sym[t]));
     const uint8_t *bytes;
     size_t size;
-    CHECK_OK(dc_finish_encoding(c, &bytes, &size));
+    CHECK_OK(dc_coder_finish_encoding(c, &bytes, &size));
     CHECK(size == 9 && memcmp(bytes, expected, 9) == 0);
-    CHECK_OK(dc_start_decoding(c, expected, 9));
+    CHECK_OK(dc_coder_start_decoding(c, expected, 9));
     for (int t = 0; t < 3; t++) {
         size_t s = 9;
-        CHECK_OK(dc_decode_step(c, d[t], DC_DTYPE_F32, 2, &s));
+        CHECK_OK(dc_coder_decode_step(c, d[t], DC_DTYPE_F32, 2, &s));
         CHECK(s == sym[t]);
     }
     /* The counts: [2^31, 2^31]; [2, 2^32] corrected to [2, 2^32 - 2]. */
@@ -678,7 +678,7 @@ static void boundary_defect_example(void)
     CHECK(ref_decode(&r, cnt, 2, 1) == 0);
     /* The empty message is 0x40. */
     dc_coder_reset(c);
-    CHECK_OK(dc_finish_encoding(c, &bytes, &size));
+    CHECK_OK(dc_coder_finish_encoding(c, &bytes, &size));
     CHECK(size == 1 && bytes[0] == 0x40);
     dc_coder_free(c);
 }
@@ -780,7 +780,7 @@ static void random_message(test_rng *r, int dtype, size_t n, size_t steps, int *
         const uint32_t s = (uint32_t)(rng_next(r) % 3 == 0 ? rng_next(r) % n : draw(r, p, n));
         const int valid = ref_counts(rowp, dtype, n, c);
         const dc_result fr = dc_frequencies(DC_FORMAT_PYTHON_0_1, rowp, dtype, n, f, &total);
-        const dc_result er = dc_encode_step(enc, rowp, dtype, n, s);
+        const dc_result er = dc_coder_encode_step(enc, rowp, dtype, n, s);
         if (!valid) {
             ok &= fr == DC_ERR_COUNT_OVERFLOW && er == DC_ERR_COUNT_OVERFLOW;
             *refused_any = 1;
@@ -793,16 +793,16 @@ static void random_message(test_rng *r, int dtype, size_t n, size_t steps, int *
     }
     const uint8_t *bytes;
     size_t size, failed;
-    CHECK_OK(dc_finish_encoding(enc, &bytes, &size));
+    CHECK_OK(dc_coder_finish_encoding(enc, &bytes, &size));
     const size_t rsize = ref_finish(&e);
     ok &= size == rsize && memcmp(bytes, e.out, size) == 0;
-    CHECK_OK(dc_start_decoding(dec, bytes, size));
+    CHECK_OK(dc_coder_start_decoding(dec, bytes, size));
     for (size_t t = 0; t < used; t++) {
         size_t s = (size_t)-1;
-        ok &= dc_decode_step(dec, matrix + t * row, dtype, n, &s) == DC_OK && s == sym[t];
+        ok &= dc_coder_decode_step(dec, matrix + t * row, dtype, n, &s) == DC_OK && s == sym[t];
     }
-    CHECK_OK(dc_start_decoding(dec, bytes, size));
-    ok &= dc_decode_steps(dec, matrix, dtype, n, used, got, &failed) == DC_OK;
+    CHECK_OK(dc_coder_start_decoding(dec, bytes, size));
+    ok &= dc_coder_decode_steps(dec, matrix, dtype, n, used, got, &failed) == DC_OK;
     ok &= used == 0 || memcmp(got, sym, used * sizeof *got) == 0;
     if (!ok)
         fprintf(stderr, "random message: dtype %s vocab %zu steps %zu differs\n",
@@ -857,23 +857,23 @@ static void refusals(void)
     CHECK_OK(dc_coder_create(DC_FORMAT_PYTHON_0_1, NULL, &c));
     CHECK_OK(dc_coder_create(DC_FORMAT_PYTHON_0_1, NULL, &plain));
     CHECK_OK(dc_coder_create(DC_FORMAT_PYTHON_0_1, NULL, &dec));
-    CHECK_OK(dc_encode_step(c, good, DC_DTYPE_F32, 3, 1));
-    CHECK_REFUSED(c, dc_encode_step(c, nan_d, DC_DTYPE_F32, 3, 0), DC_ERR_NAN);
-    CHECK_REFUSED(c, dc_encode_step(c, inf_d, DC_DTYPE_F32, 3, 0), DC_ERR_INFINITE);
-    CHECK_REFUSED(c, dc_encode_step(c, ninf_d, DC_DTYPE_F32, 3, 2), DC_ERR_INFINITE);
-    CHECK_REFUSED(c, dc_encode_step(c, neg_d, DC_DTYPE_F32, 3, 0), DC_ERR_NEGATIVE);
-    CHECK_REFUSED(c, dc_encode_step(c, neg_then_nan, DC_DTYPE_F32, 3, 2), DC_ERR_NEGATIVE);
-    CHECK_REFUSED(c, dc_encode_step(c, over, DC_DTYPE_F32, 3, 0), DC_ERR_COUNT_OVERFLOW);
-    CHECK_REFUSED(c, dc_encode_step(c, two_big, DC_DTYPE_F32, 3, 0), DC_ERR_COUNT_OVERFLOW);
-    CHECK_REFUSED(c, dc_encode_step(c, nan64, DC_DTYPE_F64, 2, 0), DC_ERR_NAN);
-    CHECK_REFUSED(c, dc_encode_step(c, inf64, DC_DTYPE_F64, 2, 0), DC_ERR_INFINITE);
-    CHECK_REFUSED(c, dc_encode_step(c, neg64, DC_DTYPE_F64, 2, 1), DC_ERR_NEGATIVE);
-    CHECK_REFUSED(c, dc_encode_step(c, nan16, DC_DTYPE_F16, 2, 0), DC_ERR_NAN);
-    CHECK_REFUSED(c, dc_encode_step(c, inf16, DC_DTYPE_F16, 2, 1), DC_ERR_INFINITE);
-    CHECK_REFUSED(c, dc_encode_step(c, negbf, DC_DTYPE_BF16, 2, 0), DC_ERR_NEGATIVE);
-    CHECK_REFUSED(c, dc_encode_step(c, flat_bf16_over, DC_DTYPE_BF16, 3, 0),
+    CHECK_OK(dc_coder_encode_step(c, good, DC_DTYPE_F32, 3, 1));
+    CHECK_REFUSED(c, dc_coder_encode_step(c, nan_d, DC_DTYPE_F32, 3, 0), DC_ERR_NAN);
+    CHECK_REFUSED(c, dc_coder_encode_step(c, inf_d, DC_DTYPE_F32, 3, 0), DC_ERR_INFINITE);
+    CHECK_REFUSED(c, dc_coder_encode_step(c, ninf_d, DC_DTYPE_F32, 3, 2), DC_ERR_INFINITE);
+    CHECK_REFUSED(c, dc_coder_encode_step(c, neg_d, DC_DTYPE_F32, 3, 0), DC_ERR_NEGATIVE);
+    CHECK_REFUSED(c, dc_coder_encode_step(c, neg_then_nan, DC_DTYPE_F32, 3, 2), DC_ERR_NEGATIVE);
+    CHECK_REFUSED(c, dc_coder_encode_step(c, over, DC_DTYPE_F32, 3, 0), DC_ERR_COUNT_OVERFLOW);
+    CHECK_REFUSED(c, dc_coder_encode_step(c, two_big, DC_DTYPE_F32, 3, 0), DC_ERR_COUNT_OVERFLOW);
+    CHECK_REFUSED(c, dc_coder_encode_step(c, nan64, DC_DTYPE_F64, 2, 0), DC_ERR_NAN);
+    CHECK_REFUSED(c, dc_coder_encode_step(c, inf64, DC_DTYPE_F64, 2, 0), DC_ERR_INFINITE);
+    CHECK_REFUSED(c, dc_coder_encode_step(c, neg64, DC_DTYPE_F64, 2, 1), DC_ERR_NEGATIVE);
+    CHECK_REFUSED(c, dc_coder_encode_step(c, nan16, DC_DTYPE_F16, 2, 0), DC_ERR_NAN);
+    CHECK_REFUSED(c, dc_coder_encode_step(c, inf16, DC_DTYPE_F16, 2, 1), DC_ERR_INFINITE);
+    CHECK_REFUSED(c, dc_coder_encode_step(c, negbf, DC_DTYPE_BF16, 2, 0), DC_ERR_NEGATIVE);
+    CHECK_REFUSED(c, dc_coder_encode_step(c, flat_bf16_over, DC_DTYPE_BF16, 3, 0),
                   DC_ERR_COUNT_OVERFLOW);
-    CHECK_REFUSED(c, dc_encode_step(c, good, DC_DTYPE_F32, 3, 3), DC_ERR_BAD_SYMBOL);
+    CHECK_REFUSED(c, dc_coder_encode_step(c, good, DC_DTYPE_F32, 3, 3), DC_ERR_BAD_SYMBOL);
     uint64_t f[3], total;
     CHECK_RESULT(dc_frequencies(DC_FORMAT_PYTHON_0_1, over, DC_DTYPE_F32, 3, f, &total),
                  DC_ERR_COUNT_OVERFLOW);
@@ -885,48 +885,48 @@ static void refusals(void)
     CHECK(f[0] == 128 && f[1] == TWO32 / 2 - 128 && f[2] == TWO32 / 2);
     CHECK_OK(dc_frequencies(DC_FORMAT_PYTHON_0_1, zeros, DC_DTYPE_F32, 3, f, &total));
     CHECK(f[0] == TWO32 - 2 && f[1] == 1 && f[2] == 1 && total == TWO32);
-    CHECK_OK(dc_encode_step(c, edge, DC_DTYPE_F32, 3, 0));
-    CHECK_OK(dc_encode_step(c, zeros, DC_DTYPE_F32, 3, 2));
+    CHECK_OK(dc_coder_encode_step(c, edge, DC_DTYPE_F32, 3, 0));
+    CHECK_OK(dc_coder_encode_step(c, zeros, DC_DTYPE_F32, 3, 2));
 
     /* A batch refused at step 2 keeps nothing of the batch. */
     const float rows[4][3] = {{0.2f, 0.3f, 0.5f}, {0.1f, 0.1f, 0.8f}, {0.5f, 0.5f, 0.5f},
                               {0.3f, 0.3f, 0.4f}};
     const uint32_t bsym[4] = {0, 2, 1, 1};
     size_t failed = 99;
-    CHECK_REFUSED(c, dc_encode_steps(c, rows, DC_DTYPE_F32, 3, 4, bsym, &failed),
+    CHECK_REFUSED(c, dc_coder_encode_steps(c, rows, DC_DTYPE_F32, 3, 4, bsym, &failed),
                   DC_ERR_COUNT_OVERFLOW);
     CHECK(failed == 2);
-    CHECK_OK(dc_encode_step(c, good, DC_DTYPE_F32, 3, 0));
+    CHECK_OK(dc_coder_encode_step(c, good, DC_DTYPE_F32, 3, 0));
 
     /* Same valid steps without the refused calls give the same bytes. */
-    CHECK_OK(dc_encode_step(plain, good, DC_DTYPE_F32, 3, 1));
-    CHECK_OK(dc_encode_step(plain, edge, DC_DTYPE_F32, 3, 0));
-    CHECK_OK(dc_encode_step(plain, zeros, DC_DTYPE_F32, 3, 2));
-    CHECK_OK(dc_encode_step(plain, good, DC_DTYPE_F32, 3, 0));
+    CHECK_OK(dc_coder_encode_step(plain, good, DC_DTYPE_F32, 3, 1));
+    CHECK_OK(dc_coder_encode_step(plain, edge, DC_DTYPE_F32, 3, 0));
+    CHECK_OK(dc_coder_encode_step(plain, zeros, DC_DTYPE_F32, 3, 2));
+    CHECK_OK(dc_coder_encode_step(plain, good, DC_DTYPE_F32, 3, 0));
     const uint8_t *b1, *b2;
     size_t s1, s2, s;
-    CHECK_OK(dc_finish_encoding(c, &b1, &s1));
-    CHECK_OK(dc_finish_encoding(plain, &b2, &s2));
+    CHECK_OK(dc_coder_finish_encoding(c, &b1, &s1));
+    CHECK_OK(dc_coder_finish_encoding(plain, &b2, &s2));
     CHECK(s1 == s2 && memcmp(b1, b2, s1) == 0);
 
     /* The decoder refuses the same rows unchanged and then goes on decoding. */
-    CHECK_OK(dc_start_decoding(dec, b1, s1));
-    CHECK_OK(dc_decode_step(dec, good, DC_DTYPE_F32, 3, &s));
+    CHECK_OK(dc_coder_start_decoding(dec, b1, s1));
+    CHECK_OK(dc_coder_decode_step(dec, good, DC_DTYPE_F32, 3, &s));
     CHECK(s == 1);
-    CHECK_REFUSED(dec, dc_decode_step(dec, nan_d, DC_DTYPE_F32, 3, &s), DC_ERR_NAN);
-    CHECK_REFUSED(dec, dc_decode_step(dec, neg64, DC_DTYPE_F64, 2, &s), DC_ERR_NEGATIVE);
-    CHECK_REFUSED(dec, dc_decode_step(dec, inf16, DC_DTYPE_F16, 2, &s), DC_ERR_INFINITE);
-    CHECK_REFUSED(dec, dc_decode_step(dec, over, DC_DTYPE_F32, 3, &s), DC_ERR_COUNT_OVERFLOW);
-    CHECK_OK(dc_decode_step(dec, edge, DC_DTYPE_F32, 3, &s));
+    CHECK_REFUSED(dec, dc_coder_decode_step(dec, nan_d, DC_DTYPE_F32, 3, &s), DC_ERR_NAN);
+    CHECK_REFUSED(dec, dc_coder_decode_step(dec, neg64, DC_DTYPE_F64, 2, &s), DC_ERR_NEGATIVE);
+    CHECK_REFUSED(dec, dc_coder_decode_step(dec, inf16, DC_DTYPE_F16, 2, &s), DC_ERR_INFINITE);
+    CHECK_REFUSED(dec, dc_coder_decode_step(dec, over, DC_DTYPE_F32, 3, &s), DC_ERR_COUNT_OVERFLOW);
+    CHECK_OK(dc_coder_decode_step(dec, edge, DC_DTYPE_F32, 3, &s));
     CHECK(s == 0);
     uint32_t two[2] = {9, 9};
     const float drows[3][3] = {{-0.0f, 0.0f, -0.0f}, {0.5f, 0.5f, 0.5f}, {0}};
-    CHECK_REFUSED(dec, dc_decode_steps(dec, drows, DC_DTYPE_F32, 3, 2, two, &failed),
+    CHECK_REFUSED(dec, dc_coder_decode_steps(dec, drows, DC_DTYPE_F32, 3, 2, two, &failed),
                   DC_ERR_COUNT_OVERFLOW);
     CHECK(failed == 1);
-    CHECK_OK(dc_decode_step(dec, zeros, DC_DTYPE_F32, 3, &s));
+    CHECK_OK(dc_coder_decode_step(dec, zeros, DC_DTYPE_F32, 3, &s));
     CHECK(s == 2);
-    CHECK_OK(dc_decode_step(dec, good, DC_DTYPE_F32, 3, &s));
+    CHECK_OK(dc_coder_decode_step(dec, good, DC_DTYPE_F32, 3, &s));
     CHECK(s == 0);
     dc_coder_free(c);
     dc_coder_free(plain);
@@ -966,10 +966,10 @@ static void garbage_input(test_rng *r)
         }
         ref_coder d;
         ref_start(&d, bytes, len);
-        CHECK_OK(dc_start_decoding(dec, bytes, len));
+        CHECK_OK(dc_coder_start_decoding(dec, bytes, len));
         for (size_t t = 0; t < valid_steps; t++) {
             size_t s = (size_t)-1;
-            ok &= dc_decode_step(dec, matrix + t * row, dtype, n, &s) == DC_OK;
+            ok &= dc_coder_decode_step(dec, matrix + t * row, dtype, n, &s) == DC_OK;
             ref_counts(matrix + t * row, dtype, n, c);
             ok &= s < n && s == ref_decode(&d, c, n, 0);
             sym[t] = (uint32_t)s;
@@ -977,10 +977,10 @@ static void garbage_input(test_rng *r)
         dc_coder_reset(enc);
         const uint8_t *out;
         size_t out_len, failed;
-        CHECK_OK(dc_encode_steps(enc, matrix, dtype, n, valid_steps, sym, &failed));
-        CHECK_OK(dc_finish_encoding(enc, &out, &out_len));
-        CHECK_OK(dc_start_decoding(dec, out, out_len));
-        ok &= dc_decode_steps(dec, matrix, dtype, n, valid_steps, again, &failed) == DC_OK;
+        CHECK_OK(dc_coder_encode_steps(enc, matrix, dtype, n, valid_steps, sym, &failed));
+        CHECK_OK(dc_coder_finish_encoding(enc, &out, &out_len));
+        CHECK_OK(dc_coder_start_decoding(dec, out, out_len));
+        ok &= dc_coder_decode_steps(dec, matrix, dtype, n, valid_steps, again, &failed) == DC_OK;
         ok &= valid_steps == 0 || memcmp(sym, again, valid_steps * sizeof *sym) == 0;
         free(matrix);
         free(p);

@@ -93,25 +93,25 @@ static void roundtrip(test_rng *r, int dtype, size_t n, int shape, size_t steps)
     CHECK_OK(dc_coder_create(DC_FORMAT_DEFAULT, NULL, &batch));
     CHECK_OK(dc_coder_create(DC_FORMAT_DEFAULT, NULL, &dec));
     for (size_t t = 0; t < used; t++)
-        CHECK_OK(dc_encode_step(enc, matrix + t * n * esize, dtype, n, symbols[t]));
+        CHECK_OK(dc_coder_encode_step(enc, matrix + t * n * esize, dtype, n, symbols[t]));
     const uint8_t *bytes, *batch_bytes;
     size_t size, batch_size;
-    CHECK_OK(dc_finish_encoding(enc, &bytes, &size));
+    CHECK_OK(dc_coder_finish_encoding(enc, &bytes, &size));
 
     size_t failed = 99;
-    CHECK_OK(dc_encode_steps(batch, matrix, dtype, n, used, symbols, &failed));
-    CHECK_OK(dc_finish_encoding(batch, &batch_bytes, &batch_size));
+    CHECK_OK(dc_coder_encode_steps(batch, matrix, dtype, n, used, symbols, &failed));
+    CHECK_OK(dc_coder_finish_encoding(batch, &batch_bytes, &batch_size));
     CHECK(size == batch_size && memcmp(bytes, batch_bytes, size) == 0);
 
-    CHECK_OK(dc_start_decoding(dec, bytes, size));
+    CHECK_OK(dc_coder_start_decoding(dec, bytes, size));
     int same = 1;
     for (size_t t = 0; t < used; t++) {
         size_t s = (size_t)-1;
-        CHECK_OK(dc_decode_step(dec, matrix + t * n * esize, dtype, n, &s));
+        CHECK_OK(dc_coder_decode_step(dec, matrix + t * n * esize, dtype, n, &s));
         same &= s == symbols[t];
     }
-    CHECK_OK(dc_start_decoding(dec, bytes, size));
-    CHECK_OK(dc_decode_steps(dec, matrix, dtype, n, used, decoded, &failed));
+    CHECK_OK(dc_coder_start_decoding(dec, bytes, size));
+    CHECK_OK(dc_coder_decode_steps(dec, matrix, dtype, n, used, decoded, &failed));
     same &= used == 0 || memcmp(decoded, symbols, used * sizeof *symbols) == 0;
     if (!same)
         fprintf(stderr, "mismatch: dtype %s vocab %zu shape %s\n", dtype_names[dtype], n,
@@ -144,16 +144,16 @@ static void changing_vocabulary(test_rng *r)
         store_as(DC_DTYPE_F32, rows[t], p, vocab[t]);
         sym[t] = draw(r, p, vocab[t]);
         free(p);
-        CHECK_OK(dc_encode_step(enc, rows[t], DC_DTYPE_F32, vocab[t], sym[t]));
+        CHECK_OK(dc_coder_encode_step(enc, rows[t], DC_DTYPE_F32, vocab[t], sym[t]));
     }
     const uint8_t *bytes;
     size_t size;
-    CHECK_OK(dc_finish_encoding(enc, &bytes, &size));
-    CHECK_OK(dc_start_decoding(dec, bytes, size));
+    CHECK_OK(dc_coder_finish_encoding(enc, &bytes, &size));
+    CHECK_OK(dc_coder_start_decoding(dec, bytes, size));
     int same = 1;
     for (int t = 0; t < STEPS; t++) {
         size_t s;
-        CHECK_OK(dc_decode_step(dec, rows[t], DC_DTYPE_F32, vocab[t], &s));
+        CHECK_OK(dc_coder_decode_step(dec, rows[t], DC_DTYPE_F32, vocab[t], &s));
         same &= s == sym[t];
         free(rows[t]);
     }
@@ -172,24 +172,24 @@ static void edge_values(void)
     CHECK_OK(dc_coder_create(DC_FORMAT_DEFAULT, NULL, &enc));
     CHECK_OK(dc_coder_create(DC_FORMAT_DEFAULT, NULL, &dec));
     const size_t syms[] = {0, 1, 2, 3, 0, 1, 2};
-    CHECK_OK(dc_encode_step(enc, one, DC_DTYPE_F32, 3, 0));
-    CHECK_OK(dc_encode_step(enc, one, DC_DTYPE_F32, 3, 1));
-    CHECK_OK(dc_encode_step(enc, one, DC_DTYPE_F32, 3, 2));
-    CHECK_OK(dc_encode_step(enc, tiny, DC_DTYPE_F32, 4, 3));
-    CHECK_OK(dc_encode_step(enc, big, DC_DTYPE_F64, 3, 0));
-    CHECK_OK(dc_encode_step(enc, big, DC_DTYPE_F64, 3, 1));
-    CHECK_OK(dc_encode_step(enc, big, DC_DTYPE_F64, 3, 2));
+    CHECK_OK(dc_coder_encode_step(enc, one, DC_DTYPE_F32, 3, 0));
+    CHECK_OK(dc_coder_encode_step(enc, one, DC_DTYPE_F32, 3, 1));
+    CHECK_OK(dc_coder_encode_step(enc, one, DC_DTYPE_F32, 3, 2));
+    CHECK_OK(dc_coder_encode_step(enc, tiny, DC_DTYPE_F32, 4, 3));
+    CHECK_OK(dc_coder_encode_step(enc, big, DC_DTYPE_F64, 3, 0));
+    CHECK_OK(dc_coder_encode_step(enc, big, DC_DTYPE_F64, 3, 1));
+    CHECK_OK(dc_coder_encode_step(enc, big, DC_DTYPE_F64, 3, 2));
     const uint8_t *bytes;
     size_t size, s;
-    CHECK_OK(dc_finish_encoding(enc, &bytes, &size));
-    CHECK_OK(dc_start_decoding(dec, bytes, size));
-    CHECK_OK(dc_decode_step(dec, one, DC_DTYPE_F32, 3, &s)); CHECK(s == syms[0]);
-    CHECK_OK(dc_decode_step(dec, one, DC_DTYPE_F32, 3, &s)); CHECK(s == syms[1]);
-    CHECK_OK(dc_decode_step(dec, one, DC_DTYPE_F32, 3, &s)); CHECK(s == syms[2]);
-    CHECK_OK(dc_decode_step(dec, tiny, DC_DTYPE_F32, 4, &s)); CHECK(s == syms[3]);
-    CHECK_OK(dc_decode_step(dec, big, DC_DTYPE_F64, 3, &s)); CHECK(s == syms[4]);
-    CHECK_OK(dc_decode_step(dec, big, DC_DTYPE_F64, 3, &s)); CHECK(s == syms[5]);
-    CHECK_OK(dc_decode_step(dec, big, DC_DTYPE_F64, 3, &s)); CHECK(s == syms[6]);
+    CHECK_OK(dc_coder_finish_encoding(enc, &bytes, &size));
+    CHECK_OK(dc_coder_start_decoding(dec, bytes, size));
+    CHECK_OK(dc_coder_decode_step(dec, one, DC_DTYPE_F32, 3, &s)); CHECK(s == syms[0]);
+    CHECK_OK(dc_coder_decode_step(dec, one, DC_DTYPE_F32, 3, &s)); CHECK(s == syms[1]);
+    CHECK_OK(dc_coder_decode_step(dec, one, DC_DTYPE_F32, 3, &s)); CHECK(s == syms[2]);
+    CHECK_OK(dc_coder_decode_step(dec, tiny, DC_DTYPE_F32, 4, &s)); CHECK(s == syms[3]);
+    CHECK_OK(dc_coder_decode_step(dec, big, DC_DTYPE_F64, 3, &s)); CHECK(s == syms[4]);
+    CHECK_OK(dc_coder_decode_step(dec, big, DC_DTYPE_F64, 3, &s)); CHECK(s == syms[5]);
+    CHECK_OK(dc_coder_decode_step(dec, big, DC_DTYPE_F64, 3, &s)); CHECK(s == syms[6]);
 
     /* Frequencies of a known case: [0.25, 0.75] at scale 2^32, shift 0. */
     const float quarter[2] = {0.25f, 0.75f};
@@ -208,7 +208,7 @@ static void empty_message(void)
     const uint8_t *bytes;
     size_t size = 99;
     CHECK_OK(dc_coder_create(DC_FORMAT_DEFAULT, NULL, &enc));
-    CHECK_OK(dc_finish_encoding(enc, &bytes, &size));
+    CHECK_OK(dc_coder_finish_encoding(enc, &bytes, &size));
     CHECK(size == 0);
     dc_coder_free(enc);
 }

@@ -42,18 +42,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dc_coder *a = NULL, *b = NULL;
     FUZZ_CHECK(dc_coder_create(format, NULL, &a) == DC_OK);
     FUZZ_CHECK(dc_coder_create(format, NULL, &b) == DC_OK);
-    FUZZ_CHECK(dc_start_decoding(a, stream, stream_len) == DC_OK);
-    FUZZ_CHECK(dc_start_decoding(b, stream, stream_len) == DC_OK);
+    FUZZ_CHECK(dc_coder_start_decoding(a, stream, stream_len) == DC_OK);
+    FUZZ_CHECK(dc_coder_start_decoding(b, stream, stream_len) == DC_OK);
 
     size_t symbols[MAX_STEPS];
     size_t done = 0;
     dc_result fail = DC_OK;
     for (; done < steps; done++) {
         const void *dist = matrix + done * row;
-        fail = dc_decode_step(a, dist, dtype, n, &symbols[done]);
+        fail = dc_coder_decode_step(a, dist, dtype, n, &symbols[done]);
         if (fail != DC_OK) {
             size_t again = 0;
-            FUZZ_CHECK(dc_decode_step(a, dist, dtype, n, &again) == fail);
+            FUZZ_CHECK(dc_coder_decode_step(a, dist, dtype, n, &again) == fail);
             break;
         }
         FUZZ_CHECK(symbols[done] < n);
@@ -61,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     uint32_t batch[MAX_STEPS];
     size_t failed_step = (size_t)-1;
-    const dc_result rb = dc_decode_steps(b, matrix, dtype, n, steps, batch, &failed_step);
+    const dc_result rb = dc_coder_decode_steps(b, matrix, dtype, n, steps, batch, &failed_step);
     FUZZ_CHECK(rb == fail);
     if (rb == DC_OK) {
         for (size_t t = 0; t < steps; t++)
@@ -71,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* unchanged: decoding again from the start gives the step-wise symbols */
         for (size_t t = 0; t < done; t++) {
             size_t s = 0;
-            FUZZ_CHECK(dc_decode_step(b, matrix + t * row, dtype, n, &s) == DC_OK);
+            FUZZ_CHECK(dc_coder_decode_step(b, matrix + t * row, dtype, n, &s) == DC_OK);
             FUZZ_CHECK(s == symbols[t]);
         }
     }

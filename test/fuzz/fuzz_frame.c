@@ -42,7 +42,7 @@ static void reader_part(const uint8_t *data, size_t size, uint8_t mode)
             f64[i] = f32[i];
         const void *dist = dtype == DC_DTYPE_F64 ? (const void *)f64 : (const void *)f32;
         size_t sym = n;
-        const dc_result dr = dc_frame_decode_step(r, dist, dtype, n, &sym);
+        const dc_result dr = dc_frame_reader_decode_step(r, dist, dtype, n, &sym);
         if (dr == DC_OK) {
             FUZZ_CHECK(sym < n);
             FUZZ_CHECK(t < fi.steps);
@@ -58,7 +58,7 @@ static void reader_part(const uint8_t *data, size_t size, uint8_t mode)
             FUZZ_CHECK(info.chunk == t / fi.steps_per_chunk);
         }
         size_t again = n;
-        FUZZ_CHECK(dc_frame_decode_step(r, dist, dtype, n, &again) == dr);
+        FUZZ_CHECK(dc_frame_reader_decode_step(r, dist, dtype, n, &again) == dr);
         break;
     }
     dc_frame_reader_free(r);
@@ -80,11 +80,11 @@ static void writer_part(fuzz_input *in)
     for (size_t t = 0; t < steps; t++) {
         symbols[t] = fuzz_u16(in) % n;
         fuzz_step_dist(t, n, dist);
-        FUZZ_CHECK(dc_frame_encode_step(w, dist, DC_DTYPE_F32, n, symbols[t]) == DC_OK);
+        FUZZ_CHECK(dc_frame_writer_encode_step(w, dist, DC_DTYPE_F32, n, symbols[t]) == DC_OK);
     }
     const uint8_t *bytes;
     size_t size;
-    FUZZ_CHECK(dc_frame_finish(w, &bytes, &size) == DC_OK);
+    FUZZ_CHECK(dc_frame_writer_finish(w, &bytes, &size) == DC_OK);
     uint8_t *copy = (uint8_t *)malloc(size);
     memcpy(copy, bytes, size);
     dc_frame_writer_free(w);
@@ -98,13 +98,13 @@ static void writer_part(fuzz_input *in)
         for (size_t t = 0; t < steps && res == DC_OK; t++) {
             size_t s = n;
             fuzz_step_dist(t, n, dist);
-            res = dc_frame_decode_step(r, dist, DC_DTYPE_F32, n, &s);
+            res = dc_frame_reader_decode_step(r, dist, DC_DTYPE_F32, n, &s);
             if (res == DC_OK)
                 FUZZ_CHECK(pass == 1 || s == symbols[t]);
         }
         if (res == DC_OK) {
             size_t s;
-            FUZZ_CHECK(dc_frame_decode_step(r, dist, DC_DTYPE_F32, n, &s) == DC_ERR_FRAME_END);
+            FUZZ_CHECK(dc_frame_reader_decode_step(r, dist, DC_DTYPE_F32, n, &s) == DC_ERR_FRAME_END);
         }
         FUZZ_CHECK(pass == 0 ? res == DC_OK : res != DC_OK);
         dc_frame_reader_free(r);

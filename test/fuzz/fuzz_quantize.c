@@ -24,15 +24,15 @@ static void check_roundtrip(int format, const void *dist, int dtype, size_t n,
     dc_coder *c = NULL;
     FUZZ_CHECK(dc_coder_create(format, NULL, &c) == DC_OK);
     for (size_t i = 0; i < count; i++)
-        FUZZ_CHECK(dc_encode_step(c, dist, dtype, n, symbols[i]) == DC_OK);
+        FUZZ_CHECK(dc_coder_encode_step(c, dist, dtype, n, symbols[i]) == DC_OK);
     const uint8_t *bytes;
     size_t len;
-    FUZZ_CHECK(dc_finish_encoding(c, &bytes, &len) == DC_OK);
+    FUZZ_CHECK(dc_coder_finish_encoding(c, &bytes, &len) == DC_OK);
     uint8_t *copy = (uint8_t *)malloc(len ? len : 1);
     memcpy(copy, bytes, len);
-    FUZZ_CHECK(dc_start_decoding(c, copy, len) == DC_OK);
+    FUZZ_CHECK(dc_coder_start_decoding(c, copy, len) == DC_OK);
     for (size_t i = 0; i < count; i++) {
-        FUZZ_CHECK(dc_decode_step(c, dist, dtype, n, &decoded) == DC_OK);
+        FUZZ_CHECK(dc_coder_decode_step(c, dist, dtype, n, &decoded) == DC_OK);
         FUZZ_CHECK(decoded == symbols[i]);
     }
     free(copy);

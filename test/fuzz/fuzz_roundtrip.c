@@ -55,50 +55,50 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t t = 0; t < kept; t++) {
         const void *dist = good + t * row;
         if (inject) {
-            FUZZ_CHECK(dc_encode_step(a, dist, dtype, n, n) == DC_ERR_BAD_SYMBOL);
-            FUZZ_CHECK(dc_encode_step(a, dist, 7, n, 0) == DC_ERR_BAD_DTYPE);
-            FUZZ_CHECK(dc_encode_step(a, nan_row, dtype, n, 0) != DC_OK);
+            FUZZ_CHECK(dc_coder_encode_step(a, dist, dtype, n, n) == DC_ERR_BAD_SYMBOL);
+            FUZZ_CHECK(dc_coder_encode_step(a, dist, 7, n, 0) == DC_ERR_BAD_DTYPE);
+            FUZZ_CHECK(dc_coder_encode_step(a, nan_row, dtype, n, 0) != DC_OK);
         }
-        FUZZ_CHECK(dc_encode_step(a, dist, dtype, n, symbols[t]) == DC_OK);
+        FUZZ_CHECK(dc_coder_encode_step(a, dist, dtype, n, symbols[t]) == DC_OK);
     }
     /* batch: a batch holding a refused row fails at that row and keeps nothing */
     if (first_bad < steps) {
         size_t failed = (size_t)-1;
-        FUZZ_CHECK(dc_encode_steps(b, all, dtype, n, steps, all_symbols, &failed) != DC_OK);
+        FUZZ_CHECK(dc_coder_encode_steps(b, all, dtype, n, steps, all_symbols, &failed) != DC_OK);
         FUZZ_CHECK(failed == first_bad);
     }
     size_t failed = (size_t)-1;
-    FUZZ_CHECK(dc_encode_steps(b, good, dtype, n, kept, symbols, &failed) == DC_OK);
+    FUZZ_CHECK(dc_coder_encode_steps(b, good, dtype, n, kept, symbols, &failed) == DC_OK);
 
     const uint8_t *bytes_a, *bytes_b;
     size_t len_a, len_b;
-    FUZZ_CHECK(dc_finish_encoding(a, &bytes_a, &len_a) == DC_OK);
-    FUZZ_CHECK(dc_finish_encoding(b, &bytes_b, &len_b) == DC_OK);
+    FUZZ_CHECK(dc_coder_finish_encoding(a, &bytes_a, &len_a) == DC_OK);
+    FUZZ_CHECK(dc_coder_finish_encoding(b, &bytes_b, &len_b) == DC_OK);
     FUZZ_CHECK(len_a == len_b);
     FUZZ_CHECK(len_a == 0 || memcmp(bytes_a, bytes_b, len_a) == 0);
     /* finishing again gives the same bytes; encoding after finish is refused */
     const uint8_t *again;
     size_t len_again;
-    FUZZ_CHECK(dc_finish_encoding(a, &again, &len_again) == DC_OK);
+    FUZZ_CHECK(dc_coder_finish_encoding(a, &again, &len_again) == DC_OK);
     FUZZ_CHECK(again == bytes_a && len_again == len_a);
     if (kept > 0)
-        FUZZ_CHECK(dc_encode_step(a, good, dtype, n, symbols[0]) == DC_ERR_NOT_ENCODING);
+        FUZZ_CHECK(dc_coder_encode_step(a, good, dtype, n, symbols[0]) == DC_ERR_NOT_ENCODING);
 
     uint8_t *copy = (uint8_t *)malloc(len_a ? len_a : 1);
     if (len_a)
         memcpy(copy, bytes_a, len_a);
-    FUZZ_CHECK(dc_start_decoding(a, copy, len_a) == DC_OK);
-    FUZZ_CHECK(dc_start_decoding(b, copy, len_a) == DC_OK);
+    FUZZ_CHECK(dc_coder_start_decoding(a, copy, len_a) == DC_OK);
+    FUZZ_CHECK(dc_coder_start_decoding(b, copy, len_a) == DC_OK);
     for (size_t t = 0; t < kept; t++) {
         size_t s = (size_t)-1;
         if (inject) {
-            FUZZ_CHECK(dc_decode_step(a, nan_row, dtype, n, &s) != DC_OK);
-            FUZZ_CHECK(dc_decode_step(a, good + t * row, 9, n, &s) == DC_ERR_BAD_DTYPE);
+            FUZZ_CHECK(dc_coder_decode_step(a, nan_row, dtype, n, &s) != DC_OK);
+            FUZZ_CHECK(dc_coder_decode_step(a, good + t * row, 9, n, &s) == DC_ERR_BAD_DTYPE);
         }
-        FUZZ_CHECK(dc_decode_step(a, good + t * row, dtype, n, &s) == DC_OK);
+        FUZZ_CHECK(dc_coder_decode_step(a, good + t * row, dtype, n, &s) == DC_OK);
         FUZZ_CHECK(s == symbols[t]);
     }
-    FUZZ_CHECK(dc_decode_steps(b, good, dtype, n, kept, decoded, &failed) == DC_OK);
+    FUZZ_CHECK(dc_coder_decode_steps(b, good, dtype, n, kept, decoded, &failed) == DC_OK);
     for (size_t t = 0; t < kept; t++)
         FUZZ_CHECK(decoded[t] == symbols[t]);
 

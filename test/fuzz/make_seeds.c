@@ -104,10 +104,10 @@ static void decode_seeds(void)
         FUZZ_CHECK(dc_coder_create(cfg[c].format, NULL, &coder) == DC_OK);
         int ok = 1;
         for (size_t t = 0; t < cfg[c].steps && ok; t++)
-            ok = dc_encode_step(coder, rows[t & 1], cfg[c].dtype, n, (t * 13) % n) == DC_OK;
+            ok = dc_coder_encode_step(coder, rows[t & 1], cfg[c].dtype, n, (t * 13) % n) == DC_OK;
         const uint8_t *bytes;
         size_t len;
-        if (ok && dc_finish_encoding(coder, &bytes, &len) == DC_OK)
+        if (ok && dc_coder_finish_encoding(coder, &bytes, &len) == DC_OK)
             add(&b, bytes, len);
         else
             add(&b, "\x12\x34\x56\x78", 4); /* format not available yet: arbitrary bytes */
@@ -179,11 +179,11 @@ static void frame_seeds(void)
                                           &w) == DC_OK);
         for (unsigned t = 0; t < cfg[c].steps; t++) {
             fuzz_step_dist(t, n, dist);
-            FUZZ_CHECK(dc_frame_encode_step(w, dist, DC_DTYPE_F32, n, (t * 5) % n) == DC_OK);
+            FUZZ_CHECK(dc_frame_writer_encode_step(w, dist, DC_DTYPE_F32, n, (t * 5) % n) == DC_OK);
         }
         const uint8_t *bytes;
         size_t len;
-        FUZZ_CHECK(dc_frame_finish(w, &bytes, &len) == DC_OK);
+        FUZZ_CHECK(dc_frame_writer_finish(w, &bytes, &len) == DC_OK);
         add(&b, bytes, len);
         dc_frame_writer_free(w);
         put("frame", c, b.data, b.len);

@@ -488,7 +488,7 @@ static void run_case(const g_case *c, g_kernel_stats *kst, g_result *res)
         dc_coder_create(c->format, NULL, &dec) != DC_OK)
         FAIL("cannot create coders");
     for (size_t t = 0; t < c->steps; t++) {
-        const dc_result e = dc_encode_step(enc, matrix + t * row_bytes, c->dtype, n, symbols[t]);
+        const dc_result e = dc_coder_encode_step(enc, matrix + t * row_bytes, c->dtype, n, symbols[t]);
         if (e == DC_OK) {
             memcpy(kept + nkept * row_bytes, matrix + t * row_bytes, row_bytes);
             kept_symbols[nkept++] = symbols[t];
@@ -503,7 +503,7 @@ static void run_case(const g_case *c, g_kernel_stats *kst, g_result *res)
         }
     }
     const uint8_t *bytes;
-    dc_result e = dc_finish_encoding(enc, &bytes, &stream_len);
+    dc_result e = dc_coder_finish_encoding(enc, &bytes, &stream_len);
     if (e != DC_OK)
         FAIL("finish: %s", dc_result_name(e));
     stream = malloc(stream_len ? stream_len : 1);
@@ -518,34 +518,34 @@ static void run_case(const g_case *c, g_kernel_stats *kst, g_result *res)
         FAIL("reset: %s", dc_result_name(e));
     if (first_refused < c->steps) {
         size_t failed = (size_t)-1;
-        e = dc_encode_steps(enc, matrix, c->dtype, n, c->steps, symbols, &failed);
+        e = dc_coder_encode_steps(enc, matrix, c->dtype, n, c->steps, symbols, &failed);
         if (e != first_error || failed != first_refused)
             FAIL("batch with a refused step: %s at %lu, expected %s at %lu", dc_result_name(e),
                  (unsigned long)failed, dc_result_name(first_error), (unsigned long)first_refused);
     }
-    if ((e = dc_encode_steps(enc, kept, c->dtype, n, nkept, kept_symbols, NULL)) != DC_OK)
+    if ((e = dc_coder_encode_steps(enc, kept, c->dtype, n, nkept, kept_symbols, NULL)) != DC_OK)
         FAIL("batch: %s", dc_result_name(e));
     size_t batch_len;
-    if ((e = dc_finish_encoding(enc, &bytes, &batch_len)) != DC_OK)
+    if ((e = dc_coder_finish_encoding(enc, &bytes, &batch_len)) != DC_OK)
         FAIL("batch finish: %s", dc_result_name(e));
     if (batch_len != stream_len || memcmp(bytes, stream, stream_len) != 0)
         FAIL("batch bytes differ from step-wise bytes (%lu vs %lu bytes)",
              (unsigned long)batch_len, (unsigned long)stream_len);
 
     /* decode step by step, then as one batch */
-    if ((e = dc_start_decoding(dec, stream, stream_len)) != DC_OK)
+    if ((e = dc_coder_start_decoding(dec, stream, stream_len)) != DC_OK)
         FAIL("start decoding: %s", dc_result_name(e));
     for (size_t t = 0; t < nkept; t++) {
         size_t sym = 0;
-        if ((e = dc_decode_step(dec, kept + t * row_bytes, c->dtype, n, &sym)) != DC_OK)
+        if ((e = dc_coder_decode_step(dec, kept + t * row_bytes, c->dtype, n, &sym)) != DC_OK)
             FAIL("decode step %lu: %s", (unsigned long)t, dc_result_name(e));
         if (sym != kept_symbols[t])
             FAIL("decode step %lu: got %lu, encoded %lu", (unsigned long)t, (unsigned long)sym,
                  (unsigned long)kept_symbols[t]);
     }
-    if ((e = dc_start_decoding(dec, stream, stream_len)) != DC_OK)
+    if ((e = dc_coder_start_decoding(dec, stream, stream_len)) != DC_OK)
         FAIL("restart decoding: %s", dc_result_name(e));
-    if ((e = dc_decode_steps(dec, kept, c->dtype, n, nkept, decoded, NULL)) != DC_OK)
+    if ((e = dc_coder_decode_steps(dec, kept, c->dtype, n, nkept, decoded, NULL)) != DC_OK)
         FAIL("batch decode: %s", dc_result_name(e));
     if (nkept && memcmp(decoded, kept_symbols, nkept * sizeof *decoded) != 0)
         FAIL("batch decode gave other symbols");

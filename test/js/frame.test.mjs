@@ -92,7 +92,7 @@ test('round trips: chunk sizes, step counts, model ids, element types', () => {
 });
 
 test('same bytes as the C writer (dc_frame_*)', () => {
-  // Written by dc_frame_writer_create(0, "gpt2", 4, 3) and dc_frame_encode_step with these
+  // Written by dc_frame_writer_create(0, "gpt2", 4, 3) and dc_frame_writer_encode_step with these
   // f64 rows (a C program; the arrays below are copied in as f64 by the wrapper).
   const d = [[0.1, 0.2, 0.7], [0.5, 0.25, 0.25], [0.3, 0.3, 0.4]];
   const syms = [2, 0, 1, 1, 2, 0, 0];

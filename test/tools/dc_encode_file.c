@@ -75,7 +75,7 @@ int main(int argc, char **argv)
             dc_coder_free(coder);
             return fail_input(f, "distribution data");
         }
-        r = dc_encode_step(coder, dist, (int)dtype, vocab, symbol);
+        r = dc_coder_encode_step(coder, dist, (int)dtype, vocab, symbol);
         if (r != DC_OK) {
             fprintf(stderr, "error: step %lu: %s\n", (unsigned long)t, dc_result_name(r));
             free(dist);
@@ -88,7 +88,7 @@ int main(int argc, char **argv)
     fclose(f);
     const uint8_t *out;
     size_t size;
-    r = dc_finish_encoding(coder, &out, &size);
+    r = dc_coder_finish_encoding(coder, &out, &size);
     if (r != DC_OK) {
         fprintf(stderr, "error: finish: %s\n", dc_result_name(r));
         dc_coder_free(coder);
