@@ -2,7 +2,7 @@
  * format, encode and decode, at one vocabulary and dtype (default: 50257, f32).
  *
  * Build and run (from the repository root, after building the library in build-py/):
- *   cc -O2 -std=c99 -Isrc bench/python01_vs_default.c build-py/libdistribution_coder.a \
+ *   cc -O2 -std=c99 -Iinclude bench/python01_vs_default.c build-py/libdistribution_coder.a \
  *      -lm -o build-py/python01_vs_default && build-py/python01_vs_default [vocab] [steps]
  * Prints ns per step for each format and direction and the python-0.1 / default ratio. */
 #define _POSIX_C_SOURCE 199309L

@@ -44,10 +44,12 @@ if(DC_WASM_SIMD)
   list(APPEND DC_WASM_FEATURES --enable-simd)
 endif()
 
-add_executable(distribution_coder_wasm ${DC_SOURCES})
+add_executable(distribution_coder_wasm ${DC_SOURCES} ${DC_WASM_SOURCES})
 set_target_properties(distribution_coder_wasm PROPERTIES OUTPUT_NAME distribution_coder_linked
                       SUFFIX .wasm)
-target_include_directories(distribution_coder_wasm PRIVATE ${PROJECT_SOURCE_DIR}/src)
+target_include_directories(distribution_coder_wasm PRIVATE ${PROJECT_SOURCE_DIR}/include
+                           ${PROJECT_SOURCE_DIR}/src)
+set_target_properties(distribution_coder_wasm PROPERTIES C_VISIBILITY_PRESET hidden)
 target_compile_options(distribution_coder_wasm PRIVATE ${DC_WASM_C_FLAGS})
 target_link_options(distribution_coder_wasm PRIVATE
   -O3 --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH -sFILESYSTEM=0

@@ -30,7 +30,7 @@ summary=""
 for t in $TARGETS; do
     src="$ROOT/test/fuzz/fuzz_$t.c"
     [ -f "$src" ] || { echo "fuzz: no target $t ($src)" >&2; exit 2; }
-    "$CC" -O1 $SAN -fsanitize=fuzzer -ffp-contract=off -Wall -Wextra -I "$ROOT/src" \
+    "$CC" -O1 $SAN -fsanitize=fuzzer -ffp-contract=off -Wall -Wextra -I "$ROOT/include" -I "$ROOT/src" \
         "$src" "$BUILD/lib/libdistribution_coder.a" -lm -o "$BUILD/fuzz_$t"
     mkdir -p "$BUILD/corpus/$t" "$ROOT/test/fuzz/corpus/$t"
     log="$BUILD/fuzz_$t.log"

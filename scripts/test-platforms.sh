@@ -57,7 +57,7 @@ wasm_golden() {
   { emcmake cmake -S "$ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=Release -DDC_WASM_SIMD=$simd_opt \
       -DCMAKE_C_FLAGS="$simd_flag" &&
       cmake --build "$dir" --target distribution_coder -j "$JOBS" &&
-      emcc -O3 $simd_flag -std=c99 -Wall -Wextra -ffp-contract=off -I"$ROOT/src" \
+      emcc -O3 $simd_flag -std=c99 -Wall -Wextra -ffp-contract=off -I"$ROOT/include" -I"$ROOT/src" \
         "$ROOT/test/golden/golden.c" "$ROOT/test/golden/sha256.c" "$dir/libdistribution_coder.a" \
         -sENVIRONMENT=node -sWASM_ASYNC_COMPILATION=0 -sNODERAWFS=1 -sALLOW_MEMORY_GROWTH=1 \
         -sEXIT_RUNTIME=1 -o "$dir/golden.cjs"

@@ -69,7 +69,8 @@ const char *dc_result_name(int result)
 
 const char *dc_result_string(int result)
 {
-    return result >= 0 && result < DC_RESULT_COUNT ? result_strings[result] : "unknown result code";
+    return result >= 0 && result < DC_RESULT_COUNT ? result_strings[result]
+                                                   : "unknown result code";
 }
 
 const char *dc_version_string(void)
@@ -221,22 +222,6 @@ dc_result dc_coder_reserve_output(dc_coder *c, size_t bytes)
     return r;
 }
 
-void *dc_coder_staging_buffer(dc_coder *c, size_t bytes)
-{
-    if (!c || bytes > SIZE_MAX - 15)
-        return NULL;
-    if (bytes + 15 > c->staging_cap) {
-        /* Old contents are not kept: a plain free + malloc avoids copying them. */
-        unsigned char *p = (unsigned char *)c->alloc.malloc_fn(c->alloc.opaque, bytes + 15);
-        if (!p)
-            return NULL;
-        c->alloc.free_fn(c->alloc.opaque, c->staging);
-        c->staging = p;
-        c->staging_cap = bytes + 15;
-    }
-    return c->staging + ((16 - ((uintptr_t)c->staging & 15)) & 15);
-}
-
 /* ---- steps ---- */
 
 static dc_result check_distribution(const void *dist, int dtype, size_t vocab)
@@ -316,8 +301,8 @@ dc_result dc_coder_encode_steps(dc_coder *c, const void *matrix, dc_dtype dtype,
     const dc_coder_state saved = c->st;
     const size_t saved_len = c->out_len;
     for (size_t t = 0; t < steps; t++) {
-        r = symbols[t] < vocab ? ops->encode_step(c, (const unsigned char *)matrix + t * row, dtype,
-                                                  vocab, symbols[t])
+        r = symbols[t] < vocab ? ops->encode_step(c, (const unsigned char *)matrix + t * row,
+                                                  dtype, vocab, symbols[t])
                                : DC_ERR_BAD_SYMBOL;
         if (r != DC_OK) {
             c->st = saved; /* bytes below saved_len were final before the batch */

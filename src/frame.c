@@ -11,9 +11,9 @@
 
 #include "internal.h"
 
-#define FRAME_FIXED_HEADER                                                                         \
-    20u                          /* magic 4, version 1, format 1, id length 2, steps 8,
-                                    steps per chunk 4; then the id and the header CRC */
+/* magic 4, version 1, format 1, id length 2, steps 8, steps per chunk 4; then the id and
+   the header CRC */
+#define FRAME_FIXED_HEADER   20u
 #define FRAME_CHUNK_OVERHEAD 12u /* length 4, data CRC 4, symbols CRC 4 */
 
 static const uint8_t frame_magic[4] = {0x89, 'D', 'C', 'F'};
@@ -51,7 +51,8 @@ static void put64(uint8_t *p, uint64_t v)
 
 static uint32_t get32(const uint8_t *p)
 {
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+           ((uint32_t)p[3] << 24);
 }
 
 static uint64_t get64(const uint8_t *p)
@@ -248,9 +249,9 @@ uint64_t dc_frame_writer_steps(const dc_frame_writer *w)
     return w ? w->steps : 0;
 }
 
-void *dc_frame_writer_staging_buffer(dc_frame_writer *w, size_t bytes)
+dc_coder *dc_frame_writer_coder(dc_frame_writer *w)
 {
-    return w ? dc_coder_staging_buffer(w->coder, bytes) : NULL;
+    return w->coder;
 }
 
 dc_result dc_frame_writer_finish(dc_frame_writer *w, const uint8_t **bytes, size_t *size)
@@ -309,8 +310,9 @@ static dc_result parse(const uint8_t *b, size_t size, const uint8_t *expected_id
                        size_t expected_len, dc_frame_info *info, dc_frame_error_info *e)
 {
     if (size < 4) {
-        const dc_result r = size == 0 || memcmp(b, frame_magic, size) == 0 ? DC_ERR_FRAME_TRUNCATED
-                                                                           : DC_ERR_FRAME_MAGIC;
+        const dc_result r = size == 0 || memcmp(b, frame_magic, size) == 0
+                                ? DC_ERR_FRAME_TRUNCATED
+                                : DC_ERR_FRAME_MAGIC;
         header_error(e, r, r == DC_ERR_FRAME_TRUNCATED ? size : 0);
         return r;
     }
@@ -458,9 +460,9 @@ dc_result dc_frame_reader_model_id(const dc_frame_reader *r, const uint8_t **id,
     return DC_OK;
 }
 
-void *dc_frame_reader_staging_buffer(dc_frame_reader *r, size_t bytes)
+dc_coder *dc_frame_reader_coder(dc_frame_reader *r)
 {
-    return r ? dc_coder_staging_buffer(r->coder, bytes) : NULL;
+    return r->coder;
 }
 
 dc_result dc_frame_reader_error_info(const dc_frame_reader *r, dc_frame_error_info *info)

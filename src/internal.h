@@ -55,7 +55,7 @@ struct dc_coder {
     size_t in_len, in_cap, in_pos;
     uint64_t *blocks;        /* decode: cumulative sums at block ends */
     size_t blocks_cap;       /* in elements */
-    unsigned char *staging;  /* dc_coder_staging_buffer, unaligned allocation */
+    unsigned char *staging;  /* dc_coder_staging_buffer (src/wasm/), unaligned allocation */
     size_t staging_cap;
 };
 
@@ -79,6 +79,10 @@ extern const dc_format_ops dc_py01_format_ops;
 dc_result dc_out_reserve(dc_coder *c, size_t extra);
 /* Make room for `count` block sums. */
 dc_result dc_blocks_reserve(dc_coder *c, size_t count);
+
+/* The coder behind a frame writer or reader (not NULL), for src/wasm/wasm_api.c. */
+dc_coder *dc_frame_writer_coder(dc_frame_writer *w);
+dc_coder *dc_frame_reader_coder(dc_frame_reader *r);
 
 /* Next input byte; 0 past the end. */
 static inline uint8_t dc_in_byte(dc_coder *c)

@@ -1,6 +1,7 @@
 /* test_errors.c - every refused call returns its code, leaves the coder exactly as it
  * was, and the stream written so far still decodes. */
 #include "test_state.h"
+#include "wasm/wasm_api.h" /* dc_coder_staging_buffer */
 
 static const float good[4] = {0.1f, 0.2f, 0.3f, 0.4f};
 

@@ -29,6 +29,6 @@ test('npm pack --dry-run: the tarball holds the package and nothing else', () =>
   assert.equal(pkg.sideEffects, false);
   assert.equal(pkg.type, 'module');
   assert.ok(pkg.engines && pkg.engines.node, 'engines.node is set');
-  const header = readFileSync(join(root, 'src', 'distribution_coder.h'), 'utf8');
+  const header = readFileSync(join(root, 'include', 'distribution_coder.h'), 'utf8');
   assert.equal(pkg.version, /#define DC_VERSION_STRING "([^"]+)"/.exec(header)[1], 'package version = C header version');
 });

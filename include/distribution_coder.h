@@ -28,8 +28,8 @@
  * Guarantees:
  *  - No global mutable state; any number of coders may be used at once (one thread each).
  *  - No heap allocation per step. A coder grows its buffers (output, decode block sums,
- *    input staging) only when a larger size is first needed; dc_coder_reserve_output()
- *    lets a caller pre-size the output.
+ *    the wasm wrapper's staging buffer) only when a larger size is first needed;
+ *    dc_coder_reserve_output() lets a caller pre-size the output.
  *  - Every fallible function returns a dc_result. A call that returns anything but DC_OK
  *    leaves the coder exactly as it was: the stream written so far stays valid.
  *  - Decoding arbitrary bytes never reads or writes out of bounds; past the end of the
@@ -45,6 +45,16 @@
 
 #ifdef __cplusplus
 extern "C" {
+#endif
+
+/* Marks the API: the library is compiled with -fvisibility=hidden, so these are the only
+   symbols a shared build exports (test/check_exports.cmake checks it). */
+#ifndef DC_API
+#if defined(__GNUC__) || defined(__clang__)
+#define DC_API __attribute__((visibility("default")))
+#else
+#define DC_API
+#endif
 #endif
 
 #define DC_VERSION_MAJOR  0
@@ -105,13 +115,13 @@ typedef enum dc_result {
 #define DC_RESULT_COUNT 23
 
 /* "DC_ERR_NAN" for DC_ERR_NAN; "DC_ERR_UNKNOWN" for values that are not results. */
-const char *dc_result_name(int result);
+DC_API const char *dc_result_name(int result);
 /* One sentence describing the result, e.g. "the distribution holds a NaN". */
-const char *dc_result_string(int result);
+DC_API const char *dc_result_string(int result);
 /* DC_VERSION_STRING of the compiled library. */
-const char *dc_version_string(void);
+DC_API const char *dc_version_string(void);
 /* Size in bytes of one element of dtype, 0 for an unknown dtype. */
-size_t dc_dtype_size(dc_dtype dtype);
+DC_API size_t dc_dtype_size(dc_dtype dtype);
 
 /* Optional memory functions (libdeflate style). NULL members are not allowed. */
 typedef struct dc_allocator {
@@ -124,48 +134,47 @@ typedef struct dc_allocator {
 typedef struct dc_coder dc_coder;
 
 /* Create a coder in the encoding state. allocator may be NULL (malloc/realloc/free). */
-dc_result dc_coder_create(dc_format format, const dc_allocator *allocator, dc_coder **out);
+DC_API dc_result dc_coder_create(dc_format format, const dc_allocator *allocator,
+                                 dc_coder **out);
 /* Free a coder and its buffers. NULL is a no-op. */
-void dc_coder_free(dc_coder *coder);
+DC_API void dc_coder_free(dc_coder *coder);
 /* Return a coder to a fresh encoding state; keeps its buffers for reuse. */
-dc_result dc_coder_reset(dc_coder *coder);
+DC_API dc_result dc_coder_reset(dc_coder *coder);
 /* The format the coder was created with. */
-int dc_coder_format(const dc_coder *coder); /* -1 for NULL */
+DC_API int dc_coder_format(const dc_coder *coder); /* -1 for NULL */
 /* Make room for at least `bytes` bytes of output, so later steps never allocate. */
-dc_result dc_coder_reserve_output(dc_coder *coder, size_t bytes);
-/* A buffer of at least `bytes` bytes owned by the coder (16-byte aligned), for callers that
-   write distributions in place (the wasm wrapper's zero-copy view). Valid until the next
-   call with a larger size or dc_coder_free(). NULL if it cannot be allocated. */
-void *dc_coder_staging_buffer(dc_coder *coder, size_t bytes);
+DC_API dc_result dc_coder_reserve_output(dc_coder *coder, size_t bytes);
 
 /* Encode `symbol` with distribution dist[0..vocab) of type dtype. */
-dc_result dc_coder_encode_step(dc_coder *coder, const void *dist, dc_dtype dtype, size_t vocab,
-                               size_t symbol);
+DC_API dc_result dc_coder_encode_step(dc_coder *coder, const void *dist, dc_dtype dtype,
+                                      size_t vocab, size_t symbol);
 /* Encode `steps` steps: row t of the row-major steps x vocab matrix with symbols[t].
    Gives exactly the bytes of the same dc_coder_encode_step calls. On failure nothing of the
    batch is kept and *failed_step (if not NULL) is the index of the refused step. */
-dc_result dc_coder_encode_steps(dc_coder *coder, const void *matrix, dc_dtype dtype, size_t vocab,
-                                size_t steps, const uint32_t *symbols, size_t *failed_step);
+DC_API dc_result dc_coder_encode_steps(dc_coder *coder, const void *matrix, dc_dtype dtype,
+                                       size_t vocab, size_t steps, const uint32_t *symbols,
+                                       size_t *failed_step);
 /* End the stream. *bytes stays valid until the coder is reset, restarted or freed.
    Further encoding calls return DC_ERR_NOT_ENCODING. Calling it again returns the same
    bytes. */
-dc_result dc_coder_finish_encoding(dc_coder *coder, const uint8_t **bytes, size_t *size);
+DC_API dc_result dc_coder_finish_encoding(dc_coder *coder, const uint8_t **bytes, size_t *size);
 
 /* Start decoding a copy of bytes[0..size) (bytes may be NULL when size is 0). */
-dc_result dc_coder_start_decoding(dc_coder *coder, const uint8_t *bytes, size_t size);
+DC_API dc_result dc_coder_start_decoding(dc_coder *coder, const uint8_t *bytes, size_t size);
 /* Decode one symbol with distribution dist[0..vocab). */
-dc_result dc_coder_decode_step(dc_coder *coder, const void *dist, dc_dtype dtype, size_t vocab,
-                               size_t *symbol);
+DC_API dc_result dc_coder_decode_step(dc_coder *coder, const void *dist, dc_dtype dtype,
+                                      size_t vocab, size_t *symbol);
 /* Decode `steps` symbols into symbols[0..steps), one per row of the matrix. On failure the
    decoder is as before the call and *failed_step (if not NULL) names the refused step. */
-dc_result dc_coder_decode_steps(dc_coder *coder, const void *matrix, dc_dtype dtype, size_t vocab,
-                                size_t steps, uint32_t *symbols, size_t *failed_step);
+DC_API dc_result dc_coder_decode_steps(dc_coder *coder, const void *matrix, dc_dtype dtype,
+                                       size_t vocab, size_t steps, uint32_t *symbols,
+                                       size_t *failed_step);
 
 /* The integer frequencies the coder of `format` uses for dist: freq[0..vocab) and their
    sum *total (below 2^32 for the default format, exactly 2^32 for python-0.1). For tests,
    tools and second implementations; coding never needs it. */
-dc_result dc_frequencies(dc_format format, const void *dist, dc_dtype dtype, size_t vocab,
-                         uint64_t *freq, uint64_t *total);
+DC_API dc_result dc_frequencies(dc_format format, const void *dist, dc_dtype dtype,
+                                size_t vocab, uint64_t *freq, uint64_t *total);
 
 /* ==== Framed container ====================================================================
  * An optional self-describing wrapper around the raw streams (docs/FORMAT.md, "Framed
@@ -211,53 +220,52 @@ typedef struct dc_frame_info {
 } dc_frame_info;
 
 /* CRC-32 (IEEE, as zlib's crc32): dc_crc32(dc_crc32(0, a, n), b, m) is the CRC of a then b. */
-uint32_t dc_crc32(uint32_t crc, const void *data, size_t size);
+DC_API uint32_t dc_crc32(uint32_t crc, const void *data, size_t size);
 
 /* A writer of `format`. model_id[0..model_id_len) (at most DC_FRAME_MAX_MODEL_ID bytes; NULL
    when the length is 0) is stored for readers to match. steps_per_chunk 0 means
    DC_FRAME_DEFAULT_STEPS_PER_CHUNK; at most DC_FRAME_MAX_STEPS_PER_CHUNK. */
-dc_result dc_frame_writer_create(dc_format format, const uint8_t *model_id, size_t model_id_len,
-                                 uint32_t steps_per_chunk, const dc_allocator *allocator,
-                                 dc_frame_writer **out);
+DC_API dc_result dc_frame_writer_create(dc_format format, const uint8_t *model_id,
+                                        size_t model_id_len, uint32_t steps_per_chunk,
+                                        const dc_allocator *allocator, dc_frame_writer **out);
 /* NULL is a no-op. */
-void dc_frame_writer_free(dc_frame_writer *writer);
+DC_API void dc_frame_writer_free(dc_frame_writer *writer);
 /* Same arguments and errors as dc_coder_encode_step. */
-dc_result dc_frame_writer_encode_step(dc_frame_writer *writer, const void *dist, dc_dtype dtype,
-                                      size_t vocab, size_t symbol);
+DC_API dc_result dc_frame_writer_encode_step(dc_frame_writer *writer, const void *dist,
+                                             dc_dtype dtype, size_t vocab, size_t symbol);
 /* Steps written so far. */
-uint64_t dc_frame_writer_steps(const dc_frame_writer *writer);
-/* As dc_coder_staging_buffer, for the writer's steps. */
-void *dc_frame_writer_staging_buffer(dc_frame_writer *writer, size_t bytes);
+DC_API uint64_t dc_frame_writer_steps(const dc_frame_writer *writer);
 /* Close the last chunk and complete the header. *bytes stays valid until the writer is
    freed; calling it again gives the same bytes; later steps return DC_ERR_NOT_ENCODING. */
-dc_result dc_frame_writer_finish(dc_frame_writer *writer, const uint8_t **bytes, size_t *size);
+DC_API dc_result dc_frame_writer_finish(dc_frame_writer *writer, const uint8_t **bytes,
+                                        size_t *size);
 
 /* A reader of a copy of bytes[0..size). It checks the magic, version, header CRC, format,
    model identifier and that every chunk is present and the data ends with the last one.
    expected_model_id NULL skips the model check (for tools); otherwise the stored identifier
    must equal expected_model_id[0..expected_len) (an empty one only matches an empty one).
    error (may be NULL) says where a refusal was found. */
-dc_result dc_frame_reader_create(const uint8_t *bytes, size_t size,
-                                 const uint8_t *expected_model_id, size_t expected_len,
-                                 const dc_allocator *allocator, dc_frame_reader **out,
-                                 dc_frame_error_info *error);
+DC_API dc_result dc_frame_reader_create(const uint8_t *bytes, size_t size,
+                                        const uint8_t *expected_model_id, size_t expected_len,
+                                        const dc_allocator *allocator, dc_frame_reader **out,
+                                        dc_frame_error_info *error);
 /* NULL is a no-op. */
-void dc_frame_reader_free(dc_frame_reader *reader);
+DC_API void dc_frame_reader_free(dc_frame_reader *reader);
 /* Number of steps in the container (0 for NULL). */
-uint64_t dc_frame_reader_steps(const dc_frame_reader *reader);
-dc_result dc_frame_reader_info(const dc_frame_reader *reader, dc_frame_info *info);
+DC_API uint64_t dc_frame_reader_steps(const dc_frame_reader *reader);
+DC_API dc_result dc_frame_reader_info(const dc_frame_reader *reader, dc_frame_info *info);
 /* The stored model identifier (a pointer into the reader's copy). */
-dc_result dc_frame_reader_model_id(const dc_frame_reader *reader, const uint8_t **id, size_t *len);
-/* As dc_coder_staging_buffer, for the reader's steps. */
-void *dc_frame_reader_staging_buffer(dc_frame_reader *reader, size_t bytes);
+DC_API dc_result dc_frame_reader_model_id(const dc_frame_reader *reader, const uint8_t **id,
+                                          size_t *len);
 /* Decode the next step. Besides dc_coder_decode_step's errors: DC_ERR_FRAME_CORRUPT when the
    chunk's bytes fail their CRC (checked at the chunk's first step), DC_ERR_FRAME_CHECKSUM
    when its symbols fail theirs (checked at its last step), DC_ERR_FRAME_END after the last
    step. A refused step changes nothing; dc_frame_reader_error_info says where. */
-dc_result dc_frame_reader_decode_step(dc_frame_reader *reader, const void *dist, dc_dtype dtype,
-                                      size_t vocab, size_t *symbol);
+DC_API dc_result dc_frame_reader_decode_step(dc_frame_reader *reader, const void *dist,
+                                             dc_dtype dtype, size_t vocab, size_t *symbol);
 /* Where the last refused dc_frame_reader_decode_step was (result DC_OK if none was refused). */
-dc_result dc_frame_reader_error_info(const dc_frame_reader *reader, dc_frame_error_info *info);
+DC_API dc_result dc_frame_reader_error_info(const dc_frame_reader *reader,
+                                            dc_frame_error_info *info);
 
 #ifdef __cplusplus
 }
