@@ -19,8 +19,7 @@
 #include <time.h>
 
 #include "distribution_coder.h"
-#include "kernels_impl.h"
-#include "quantize.h"
+#include "kernels/kernels.h"
 
 #ifdef DC_HAVE_X86_KERNELS
 #include <immintrin.h>

@@ -4,8 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernels_impl.h"
-#include "quantize.h"
+#include "kernels/kernels.h"
 
 #ifdef __wasm_simd128__
 #include <wasm_simd128.h>

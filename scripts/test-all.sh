@@ -32,13 +32,12 @@ echo "== JS tests"
 DC_ENCODE_FILE="${DC_ENCODE_FILE:-$PWD/$native/test/dc_encode_file}" node --test test/js/
 
 echo "== C kernel tests compiled to wasm: SIMD128 kernels against the scalar reference"
-mkdir -p build-wasm-tests
+# the library's own source list and flags, through emcmake (test/CMakeLists.txt)
+NODE_PATH="${NODE_PATH:-/usr/share/nodejs}" emcmake cmake -S . -B build-wasm-tests \
+  -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS=-msimd128
+cmake --build build-wasm-tests --target test_kernels test_python01 -j "$jobs"
 for t in test_kernels test_python01; do
-  NODE_PATH="${NODE_PATH:-/usr/share/nodejs}" emcc -O2 -msimd128 -ffp-contract=off -Iinclude -Isrc -Itest \
-    src/coder.c src/range_coder.c src/python01.c src/quantize.c src/kernels.c \
-    src/kernels_x86.c src/kernels_wasm.c src/frame.c "test/$t.c" \
-    -sALLOW_MEMORY_GROWTH -sNODERAWFS=1 -sENVIRONMENT=node -o "build-wasm-tests/$t.cjs"
-  (cd test && node --no-experimental-fetch "../build-wasm-tests/$t.cjs")
+  (cd test && node --no-experimental-fetch "../build-wasm-tests/test/$t.cjs")
 done
 
 echo "== golden streams on every platform"

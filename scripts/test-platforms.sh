@@ -46,8 +46,8 @@ cmake_golden() {
     { tail -n 30 "$dir/build.log"; echo "BUILD FAILED (log: $dir/build.log)"; return 1; }
 }
 
-# wasm_golden DIR SIMD_FLAG: the library through emcmake (its own source list and flags),
-# the generator linked with emcc as a Node program that reads files through NODERAWFS.
+# wasm_golden DIR SIMD_FLAG: the library and the generator through emcmake (its own source
+# list and flags; test/CMakeLists.txt links the generator as a Node program, NODERAWFS).
 wasm_golden() {
   local dir=$1 simd_flag=$2 simd_opt=OFF
   [ -n "$simd_flag" ] && simd_opt=ON
@@ -56,11 +56,7 @@ wasm_golden() {
     return 1
   { emcmake cmake -S "$ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=Release -DDC_WASM_SIMD=$simd_opt \
       -DCMAKE_C_FLAGS="$simd_flag" &&
-      cmake --build "$dir" --target distribution_coder -j "$JOBS" &&
-      emcc -O3 $simd_flag -std=c99 -Wall -Wextra -ffp-contract=off -I"$ROOT/include" -I"$ROOT/src" \
-        "$ROOT/test/golden/golden.c" "$ROOT/test/golden/sha256.c" "$dir/libdistribution_coder.a" \
-        -sENVIRONMENT=node -sWASM_ASYNC_COMPILATION=0 -sNODERAWFS=1 -sALLOW_MEMORY_GROWTH=1 \
-        -sEXIT_RUNTIME=1 -o "$dir/golden.cjs"
+      cmake --build "$dir" --target golden -j "$JOBS"
   } >"$dir/build.log" 2>&1 || { tail -n 30 "$dir/build.log"; echo "BUILD FAILED (log: $dir/build.log)"; return 1; }
 }
 
@@ -92,9 +88,9 @@ build_and_run() {
       -DCMAKE_SYSTEM_PROCESSOR=aarch64 -DCMAKE_EXE_LINKER_FLAGS=-static || return 1
     qemu-aarch64 "$dir/test/golden" --check "$EXPECTED" "${GARGS[@]}" ;;
   wasm-simd) wasm_golden "$dir" -msimd128 || return 1
-    node "$dir/golden.cjs" --check "$EXPECTED" "${GARGS[@]}" ;;
+    node "$dir/test/golden.cjs" --check "$EXPECTED" "${GARGS[@]}" ;;
   wasm-nosimd) wasm_golden "$dir" "" || return 1
-    node "$dir/golden.cjs" --check "$EXPECTED" "${GARGS[@]}" ;;
+    node "$dir/test/golden.cjs" --check "$EXPECTED" "${GARGS[@]}" ;;
   *) echo "unknown target '$t' (targets: ${ALL_TARGETS[*]})"; return 1 ;;
   esac
 }

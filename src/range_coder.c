@@ -11,8 +11,9 @@
  * `low` is held in `carry` and resolved into the cached byte LZMA-style. */
 #include <string.h>
 
+#include "dtype.h"
 #include "internal.h"
-#include "kernels_impl.h"
+#include "kernels/kernels.h"
 #include "quantize.h"
 
 #define RANGE_TOP ((uint64_t)1 << 56)
@@ -151,6 +152,54 @@ static dc_result default_finish(dc_coder *c)
 
 /* ---- decoder ---- */
 
+#define FUNCNAME scan_f32
+#define ELEM uint32_t
+#define TO_U32 dc_u32_f32
+#include "scan_template.h"
+
+#define FUNCNAME scan_f64
+#define ELEM uint64_t
+#define TO_U32 dc_u32_f64
+#include "scan_template.h"
+
+#define FUNCNAME scan_f16
+#define ELEM uint16_t
+#define TO_U32 dc_u32_f16
+#include "scan_template.h"
+
+#define FUNCNAME scan_bf16
+#define ELEM uint16_t
+#define TO_U32 dc_u32_bf16
+#include "scan_template.h"
+
+/* The decoder's scan of one block at scale 2^32 (every element is known to be in [+0, 1)
+   or -0.0, which the slow path lets through): from element k with prefix z = Z_k <
+   threshold, advance while k + 1 < n and Z_{k+1} = z + u_k + unit < threshold. Returns
+   the final k; *z = Z_k, *u = u_k. */
+static size_t scan_block32(const dc_kernels *kern, const void *dist, int dtype, size_t k,
+                           size_t n, uint64_t unit, uint64_t threshold, uint64_t *z,
+                           uint64_t *u)
+{
+    /* Z is strictly increasing: jump over half, a quarter, ... of the block (down to 16
+       elements) with the SIMD sum while Z at the far end is still below the threshold.
+       A sum the kernel refuses (-0.0 on the slow path) is simply not jumped over. */
+    for (size_t m = DC_BLOCK_SIZE / 2; m >= 16; m /= 2) {
+        uint64_t s;
+        if (k + m < n && kern->sum32[dtype](dist, k, k + m, &s) &&
+            *z + s + m * unit < threshold) {
+            *z += s + m * unit;
+            k += m;
+        }
+    }
+    switch (dtype) {
+    case DC_DTYPE_F32: return scan_f32(dist, k, n, unit, threshold, z, u);
+    case DC_DTYPE_F64: return scan_f64(dist, k, n, unit, threshold, z, u);
+    case DC_DTYPE_F16: return scan_f16(dist, k, n, unit, threshold, z, u);
+    default: return scan_bf16(dist, k, n, unit, threshold, z, u);
+    }
+}
+
+
 static void default_start(dc_coder *c)
 {
     dc_range_decoder *d = &c->st.rdec;
@@ -209,7 +258,7 @@ static dc_result default_decode_step(dc_coder *c, const void *dist, int dtype, s
     uint64_t z = (lo > 0 ? c->blocks[lo - 1] : 0) + k * unit; /* Z_k < threshold */
     uint64_t u;
     if (plan.k == 32) { /* every element is in [+0, 1): the inline exact per-dtype scan */
-        k = dc_scan_block32(dc_kernels_active(), dist, dtype, k, n, unit, threshold, &z, &u);
+        k = scan_block32(dc_kernels_active(), dist, dtype, k, n, unit, threshold, &z, &u);
     } else {
         u = dc_quantize_one(dist, dtype, k, plan.k);
         while (k + 1 < n && z + u + unit < threshold) {

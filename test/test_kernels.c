@@ -6,8 +6,8 @@
 #include <float.h>
 #include <stdint.h>
 
-#include "kernels_impl.h"
-#include "quantize.h"
+#include "dtype.h"
+#include "kernels/kernels.h"
 #include "test_util.h"
 
 #define MAX_N 4096

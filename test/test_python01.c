@@ -7,6 +7,7 @@
 
 #include "test_state.h"
 #include "internal.h"
+#include "kernels/kernels.h"
 #include "quantize.h"
 
 #define VECTORS_PATH "data/python-0.1/public.json"
@@ -283,9 +284,6 @@ static void reference_arithmetic(test_rng *rng)
 /* ---------------------------------------------------------------------------------- */
 /* Block kernels (every SIMD set this build and CPU have, and the scalar one) against    */
 /* the reference counts, clamped to 2^32 as the library keeps them.                     */
-
-const char *dc_py01_test_block(int set, int dtype, const void *p, size_t count,
-                               uint64_t out[3]);
 
 static uint64_t raw_bits(const void *dist, int dtype, size_t i)
 {

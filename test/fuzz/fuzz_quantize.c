@@ -8,7 +8,7 @@
  * == 2^32 (python-0.1); symbols encoded with the distribution decode back; every kernel
  * set this build can run (SSE2, AVX2, ...) returns what the scalar kernels return. */
 #include "fuzz_common.h"
-#include "quantize.h" /* internal: the kernel sets, compared with the scalar reference */
+#include "kernels/kernels.h" /* internal: the kernel sets, compared with the scalar reference */
 
 #define MAX_VOCAB 2048
 

@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "distribution_coder.h"
-#include "quantize.h"
+#include "kernels/kernels.h"
 #include "sha256.h"
 
 /* ---- integer-only random numbers ---- */
@@ -349,12 +349,6 @@ typedef struct g_kernel_stats {
     unsigned long py_comparisons, py_mismatches;
     const char *py_names[8]; /* python-0.1 block kernel sets, best first, scalar last */
 } g_kernel_stats;
-
-/* src/python01.c's hook for tests: runs python-0.1 block kernel set `set` (0 = the active
-   one, counting down to the scalar one) on count <= DC_BLOCK_SIZE elements; returns the
-   set's name, or NULL past the last set. out = {sum, max, raw}. */
-const char *dc_py01_test_block(int set, int dtype, const void *p, size_t count,
-                               uint64_t out[3]);
 
 /* Every python-0.1 block kernel set against the scalar one (the last) on the blocks of a
    row, and on blocks starting one element later (unaligned). The sum and the maximum must

@@ -1,0 +1,51 @@
+/* scalar.c - the portable reference kernel set: one element at a time with the exact
+ * quantisation of quantize.c (default format) and the clamped counts of common.h
+ * (python-0.1). Every other set must return exactly what this one returns. */
+#include "kernels/common.h"
+
+static int sum32_ref(const void *dist, int dtype, size_t begin, size_t end, uint64_t *sum)
+{
+    uint64_t s = 0;
+    for (size_t i = begin; i < end; i++) {
+        if (dc_elem_bits(dist, dtype, i) >= dc_one_bits(dtype))
+            return 0;
+        s += dc_quantize_one(dist, dtype, i, 32);
+    }
+    *sum = s;
+    return 1;
+}
+
+static int blocks32_ref(const void *dist, int dtype, size_t n, uint64_t *out)
+{
+    uint64_t s = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (dc_elem_bits(dist, dtype, i) >= dc_one_bits(dtype))
+            return 0;
+        s += dc_quantize_one(dist, dtype, i, 32);
+        if ((i + 1) % DC_BLOCK_SIZE == 0 || i + 1 == n)
+            out[i / DC_BLOCK_SIZE] = s;
+    }
+    return 1;
+}
+
+/* The table wants one function per dtype. */
+#define REF_KERNELS(dt, dtype)                                                                 \
+    static int sum32_ref_##dt(const void *d, size_t b, size_t e, uint64_t *s)                  \
+    {                                                                                          \
+        return sum32_ref(d, dtype, b, e, s);                                                   \
+    }                                                                                          \
+    static int blocks32_ref_##dt(const void *d, size_t n, uint64_t *o)                         \
+    {                                                                                          \
+        return blocks32_ref(d, dtype, n, o);                                                   \
+    }
+REF_KERNELS(f32, DC_DTYPE_F32)
+REF_KERNELS(f64, DC_DTYPE_F64)
+REF_KERNELS(f16, DC_DTYPE_F16)
+REF_KERNELS(bf16, DC_DTYPE_BF16)
+
+const dc_kernels dc_kernels_scalar = {
+    "scalar",
+    {sum32_ref_f32, sum32_ref_f64, sum32_ref_f16, sum32_ref_bf16},
+    {blocks32_ref_f32, blocks32_ref_f64, blocks32_ref_f16, blocks32_ref_bf16},
+    {dc_py01_blk_f32, dc_py01_blk_f64, dc_py01_blk_f16, dc_py01_blk_bf16},
+};

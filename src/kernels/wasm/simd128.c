@@ -1,0 +1,615 @@
+/* simd128.c - the wasm SIMD128 kernel set (built with -msimd128; empty otherwise), both
+ * formats.
+ *
+ * Default format, block by block (DC_BLOCK_SIZE elements). A block whose elements are all below a
+ * per-dtype limit takes the fast path and sums in 32-bit lanes:
+ *  f32/bf16: add 32 to the exponent field of the f32 bits (p * 2^32 exactly; subnormals
+ *            become normals below 1 and truncate to 0, so the float unit never sees a
+ *            subnormal), then i32x4.trunc_sat_f32x4_s; limit 2^-4 (below 2^-1 with 64-bit sums:
+ *            the medium path, tried first by calls over at most WASM_SMALL elements);
+ *  f16:      u = mant * 2^(e1 + 7) as one i32x4.dot_i16x8_s of the 11-bit mantissa and
+ *            the power of two (looked up with i8x16.swizzle); limit 2^-7;
+ *  f64:      no limit: + 32 in the exponent field, f64x2.trunc, + 2^52 makes the bits
+ *            0x4330000000000000 + u, summed with i64x2.add.
+ * A block over the limit is summed again by the general path (f32/bf16: f32x4.trunc,
+ * promoted to f64 and + 2^52 as for f64; f16: i32x4.trunc_sat_f32x4_u on the exact f32;
+ * 64-bit sums). Elements not in [+0, 1) make the kernel return 0.
+ *
+ * python-0.1: as in the x86 sets, each block kernel handles the common block (every element
+ * in [+0, 1)) and hands any other block to the scalar kernel.
+ *
+ * Results equal dc_kernels_scalar's bit for bit (test/test_kernels.c, test_python01.c, also
+ * run under node). */
+#include "kernels/common.h"
+
+#ifdef DC_HAVE_WASM_KERNELS
+
+#include <wasm_simd128.h>
+
+/* f16 bits h in 32-bit lanes -> the f32 bits of p * 2^32 for normal h (DC_F16_F32_2P32). */
+static inline v128_t dc_wasm_f16_scaled(v128_t h)
+{
+    return wasm_i32x4_add(wasm_i32x4_shl(h, 13), wasm_i32x4_splat((int32_t)DC_F16_F32_2P32));
+}
+
+/* ---- default format ---- */
+
+static inline uint64_t wasm_hsum_u64(v128_t t)
+{
+    return (uint64_t)wasm_i64x2_extract_lane(t, 0) + (uint64_t)wasm_i64x2_extract_lane(t, 1);
+}
+
+static inline v128_t wasm_add_u32_to_u64(v128_t acc, v128_t v)
+{
+    return wasm_i64x2_add(acc, wasm_i64x2_add(wasm_u64x2_extend_low_u32x4(v),
+                                              wasm_u64x2_extend_high_u32x4(v)));
+}
+
+static inline int wasm_all_below_u32(v128_t v, uint32_t lim)
+{
+    return wasm_i32x4_all_true(wasm_u32x4_lt(v, wasm_i32x4_splat((int32_t)lim)));
+}
+
+static inline int wasm_all_below_u16(v128_t v, uint32_t lim)
+{
+    return wasm_i16x8_all_true(wasm_u16x8_lt(v, wasm_i16x8_splat((int16_t)lim)));
+}
+
+/* f32 bits (below 2^-1) -> floor(p * 2^32): 32 added to the exponent field, then the
+   saturating signed conversion (exact below 2^31). */
+static inline v128_t wasm_fast_f32(v128_t b)
+{
+    return wasm_i32x4_trunc_sat_f32x4(wasm_i32x4_add(b, wasm_i32x4_splat(32 << 23)));
+}
+
+/* f32 bits (below 1.0): adds floor(p * 2^32) + 2^52's bits, 0x4330000000000000, to each
+   64-bit lane of acc per element (two elements per lane). The truncated f32 is exact in an
+   f64, and 2^52 + u with u < 2^32 is too. */
+static inline v128_t wasm_exact_f32(v128_t acc, v128_t b)
+{
+    const v128_t t = wasm_f32x4_trunc(wasm_i32x4_add(b, wasm_i32x4_splat(32 << 23)));
+    const v128_t m52 = wasm_f64x2_splat(4503599627370496.0);
+    const v128_t lo = wasm_f64x2_add(wasm_f64x2_promote_low_f32x4(t), m52);
+    const v128_t hi = wasm_f64x2_add(
+        wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(t, t, 2, 3, 2, 3)), m52);
+    return wasm_i64x2_add(acc, wasm_i64x2_add(lo, hi));
+}
+#define MAGIC_2P52 0x4330000000000000u
+
+/* Blocks of a call over at most this many elements (a small vocabulary, where large
+   probabilities are the rule) go straight to the medium path. */
+#define WASM_SMALL 512
+
+/* f32, three paths for a block (the first that applies):
+   fast   (every element below 2^-4): signed conversion, 4 accumulators of 32-bit lanes
+          (16 values per lane, each below 2^28);
+   medium (below 2^-1): signed conversion, 64-bit sums;
+   exact  (below 1): f64 + 2^52. */
+#define WASM_FAST_F32 0x3d800000u
+#define WASM_MEDIUM_F32 0x3f000000u
+
+static inline int wasm_blk_f32(const unsigned char *p, size_t count, uint64_t *sum, int small)
+{
+    const size_t nv = count & ~(size_t)15;
+    const unsigned char *const end = p + 4 * nv;
+    v128_t mx = wasm_i32x4_splat(0);
+    if (!small) {
+        v128_t a0 = mx, a1 = mx, a2 = mx, a3 = mx;
+        for (const unsigned char *q = p; q < end; q += 64) {
+            const v128_t b0 = wasm_v128_load(q), b1 = wasm_v128_load(q + 16);
+            const v128_t b2 = wasm_v128_load(q + 32), b3 = wasm_v128_load(q + 48);
+            mx = wasm_u32x4_max(mx, wasm_u32x4_max(wasm_u32x4_max(b0, b1), wasm_u32x4_max(b2, b3)));
+            a0 = wasm_i32x4_add(a0, wasm_fast_f32(b0));
+            a1 = wasm_i32x4_add(a1, wasm_fast_f32(b1));
+            a2 = wasm_i32x4_add(a2, wasm_fast_f32(b2));
+            a3 = wasm_i32x4_add(a3, wasm_fast_f32(b3));
+        }
+        if (wasm_all_below_u32(mx, WASM_FAST_F32)) {
+            const v128_t t = wasm_add_u32_to_u64(wasm_add_u32_to_u64(wasm_i64x2_splat(0), a0), a1);
+            *sum = wasm_hsum_u64(wasm_add_u32_to_u64(wasm_add_u32_to_u64(t, a2), a3));
+            return dc_tail_f32(p, nv, count, sum);
+        }
+    } else {
+        /* pairs of values below 2^31 add without overflow in 32-bit lanes; the last
+           partial vector is the vector that ends with the range, its lanes counted
+           already set to 0 (ranges of at least 4 elements) */
+        const size_t nv4 = count & ~(size_t)3;
+        const unsigned char *const end4 = p + 4 * nv4;
+        const unsigned char *q = p;
+        v128_t acc = wasm_i64x2_splat(0);
+        for (; end4 - q >= 32; q += 32) {
+            const v128_t b0 = wasm_v128_load(q), b1 = wasm_v128_load(q + 16);
+            mx = wasm_u32x4_max(mx, wasm_u32x4_max(b0, b1));
+            acc = wasm_add_u32_to_u64(acc, wasm_i32x4_add(wasm_fast_f32(b0), wasm_fast_f32(b1)));
+        }
+        if (q < end4) {
+            const v128_t b = wasm_v128_load(q);
+            mx = wasm_u32x4_max(mx, b);
+            acc = wasm_add_u32_to_u64(acc, wasm_fast_f32(b));
+        }
+        size_t done = nv4;
+        if (count > nv4 && count >= 4) {
+            const v128_t keep = wasm_i32x4_gt(wasm_i32x4_make(0, 1, 2, 3),
+                                              wasm_i32x4_splat((int32_t)(3 - (count - nv4))));
+            const v128_t b = wasm_v128_and(wasm_v128_load(p + 4 * (count - 4)), keep);
+            mx = wasm_u32x4_max(mx, b);
+            acc = wasm_add_u32_to_u64(acc, wasm_fast_f32(b));
+            done = count;
+        }
+        if (wasm_all_below_u32(mx, WASM_MEDIUM_F32)) {
+            *sum = wasm_hsum_u64(acc);
+            return dc_tail_f32(p, done, count, sum);
+        }
+    }
+    if (!wasm_all_below_u32(mx, DC_ONE_F32))
+        return 0;
+    v128_t acc = wasm_i64x2_splat(0);
+    for (const unsigned char *q = p; q < end; q += 16)
+        acc = wasm_exact_f32(acc, wasm_v128_load(q));
+    *sum = wasm_hsum_u64(acc) - (uint64_t)nv * MAGIC_2P52;
+    return dc_tail_f32(p, nv, count, sum);
+}
+
+/* bf16: 16 elements per step; (h + (32 << 7)) << 16 is the f32 bits plus 32 << 23. Even
+   elements: shl 16; odd: and 0xffff0000. Same paths and limits as f32. */
+#define WASM_FAST_BF16 0x3d80u
+#define WASM_MEDIUM_BF16 0x3f00u
+
+static inline int wasm_blk_bf16(const unsigned char *p, size_t count, uint64_t *sum, int small)
+{
+    const size_t nv = count & ~(size_t)15;
+    const unsigned char *const end = p + 2 * nv;
+    const v128_t hi_mask = wasm_i32x4_splat((int32_t)0xffff0000u);
+    const v128_t magic = wasm_i16x8_splat(32 << 7);
+    v128_t mx = wasm_i32x4_splat(0);
+    if (!small) {
+        v128_t a0 = mx, a1 = mx, a2 = mx, a3 = mx;
+        for (const unsigned char *q = p; q < end; q += 32) {
+            const v128_t v0 = wasm_v128_load(q), v1 = wasm_v128_load(q + 16);
+            mx = wasm_u16x8_max(mx, wasm_u16x8_max(v0, v1));
+            const v128_t w0 = wasm_i16x8_add(v0, magic), w1 = wasm_i16x8_add(v1, magic);
+            a0 = wasm_i32x4_add(a0, wasm_i32x4_trunc_sat_f32x4(wasm_i32x4_shl(w0, 16)));
+            a1 = wasm_i32x4_add(a1, wasm_i32x4_trunc_sat_f32x4(wasm_v128_and(w0, hi_mask)));
+            a2 = wasm_i32x4_add(a2, wasm_i32x4_trunc_sat_f32x4(wasm_i32x4_shl(w1, 16)));
+            a3 = wasm_i32x4_add(a3, wasm_i32x4_trunc_sat_f32x4(wasm_v128_and(w1, hi_mask)));
+        }
+        if (wasm_all_below_u16(mx, WASM_FAST_BF16)) {
+            const v128_t t = wasm_add_u32_to_u64(wasm_add_u32_to_u64(wasm_i64x2_splat(0), a0), a1);
+            *sum = wasm_hsum_u64(wasm_add_u32_to_u64(wasm_add_u32_to_u64(t, a2), a3));
+            return dc_tail_bf16(p, nv, count, sum);
+        }
+    } else {
+        v128_t a0 = wasm_i64x2_splat(0), a1 = a0;
+        for (const unsigned char *q = p; q < end; q += 16) {
+            const v128_t v = wasm_v128_load(q);
+            mx = wasm_u16x8_max(mx, v);
+            const v128_t w = wasm_i16x8_add(v, magic);
+            a0 = wasm_add_u32_to_u64(a0, wasm_i32x4_trunc_sat_f32x4(wasm_i32x4_shl(w, 16)));
+            a1 = wasm_add_u32_to_u64(a1, wasm_i32x4_trunc_sat_f32x4(wasm_v128_and(w, hi_mask)));
+        }
+        if (wasm_all_below_u16(mx, WASM_MEDIUM_BF16)) {
+            *sum = wasm_hsum_u64(wasm_i64x2_add(a0, a1));
+            return dc_tail_bf16(p, nv, count, sum);
+        }
+    }
+    if (!wasm_all_below_u16(mx, DC_ONE_BF16))
+        return 0;
+    v128_t acc = wasm_i64x2_splat(0);
+    for (const unsigned char *q = p; q < end; q += 16) {
+        const v128_t v = wasm_v128_load(q);
+        acc = wasm_exact_f32(acc, wasm_i32x4_shl(v, 16));
+        acc = wasm_exact_f32(acc, wasm_v128_and(v, hi_mask));
+    }
+    *sum = wasm_hsum_u64(acc) - (uint64_t)nv * MAGIC_2P52;
+    return dc_tail_bf16(p, nv, count, sum);
+}
+
+/* f16, fast: with e1 = max(e, 1), u = (h + 2^10 - (e1 << 10)) * 2^(e1 + 7). Below 2^-7
+   (e1 <= 7) the power fits a positive i16, so one dot product gives u_even + u_odd per
+   32-bit lane (< 2^26; 32 steps per block keep each lane below 2^31). The power's high
+   byte 2^(e1 - 1) comes from a 16-byte table indexed by e1; its low byte is 0 (index
+   0x80 selects 0). Otherwise (and first for small calls) the general path: the f32
+   dc_wasm_f16_scaled(h) is u for normal h, converted exactly; m << 8 for subnormals. */
+#define WASM_FAST_F16 0x2000u
+
+static inline int wasm_blk_f16(const unsigned char *p, size_t count, uint64_t *sum, int small)
+{
+    const size_t nv = count & ~(size_t)7;
+    const unsigned char *const end = p + 2 * nv;
+    v128_t mx = wasm_i32x4_splat(0);
+    if (!small) {
+        const v128_t table = wasm_i8x16_make(0, 1, 2, 4, 8, 16, 32, 64, 0, 0, 0, 0, 0, 0, 0, 0);
+        const v128_t one = wasm_i16x8_splat(1);
+        const v128_t lowsel = wasm_i16x8_splat(0x80);
+        const v128_t bias = wasm_i16x8_splat(1 << 10);
+        v128_t acc = mx;
+        for (const unsigned char *q = p; q < end; q += 16) {
+            const v128_t v = wasm_v128_load(q);
+            mx = wasm_u16x8_max(mx, v);
+            const v128_t e1 = wasm_u16x8_max(wasm_u16x8_shr(v, 10), one);
+            const v128_t pow = wasm_i8x16_swizzle(table, wasm_v128_or(wasm_i16x8_shl(e1, 8), lowsel));
+            const v128_t mant = wasm_i16x8_sub(wasm_i16x8_add(v, bias), wasm_i16x8_shl(e1, 10));
+            acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(mant, pow));
+        }
+        if (wasm_all_below_u16(mx, WASM_FAST_F16)) {
+            *sum = wasm_hsum_u64(wasm_add_u32_to_u64(wasm_i64x2_splat(0), acc));
+            return dc_tail_f16(p, nv, count, sum);
+        }
+    }
+    const v128_t lo_mask = wasm_i32x4_splat(0xffff);
+    const v128_t sub_lim = wasm_i32x4_splat(0x400);
+    v128_t a = wasm_i64x2_splat(0);
+    for (const unsigned char *q = p; q < end; q += 16) {
+        const v128_t v = wasm_v128_load(q);
+        mx = wasm_u16x8_max(mx, v);
+        const v128_t h0 = wasm_v128_and(v, lo_mask), h1 = wasm_u32x4_shr(v, 16);
+        const v128_t f0 = wasm_u32x4_trunc_sat_f32x4(dc_wasm_f16_scaled(h0));
+        const v128_t f1 = wasm_u32x4_trunc_sat_f32x4(dc_wasm_f16_scaled(h1));
+        const v128_t u0 = wasm_v128_bitselect(wasm_i32x4_shl(h0, 8), f0, wasm_i32x4_lt(h0, sub_lim));
+        const v128_t u1 = wasm_v128_bitselect(wasm_i32x4_shl(h1, 8), f1, wasm_i32x4_lt(h1, sub_lim));
+        a = wasm_add_u32_to_u64(wasm_add_u32_to_u64(a, u0), u1);
+    }
+    if (!wasm_all_below_u16(mx, DC_ONE_F16))
+        return 0;
+    *sum = wasm_hsum_u64(a);
+    return dc_tail_f16(p, nv, count, sum);
+}
+
+/* f64: exact for every element below 1.0; the check looks at the high 32 bits (odd
+   32-bit lanes). */
+static inline v128_t wasm_f64_bits(v128_t b)
+{
+    const v128_t v = wasm_i64x2_add(b, wasm_i64x2_splat((int64_t)32 << 52));
+    return wasm_f64x2_add(wasm_f64x2_trunc(v), wasm_f64x2_splat(4503599627370496.0));
+}
+
+static inline int wasm_blk_f64(const unsigned char *p, size_t count, uint64_t *sum)
+{
+    const size_t nv = count & ~(size_t)3;
+    const unsigned char *const end = p + 8 * nv;
+    v128_t mx = wasm_i32x4_splat(0), a0 = mx, a1 = mx;
+    for (const unsigned char *q = p; q < end; q += 32) {
+        const v128_t b0 = wasm_v128_load(q), b1 = wasm_v128_load(q + 16);
+        mx = wasm_u32x4_max(mx, wasm_u32x4_max(b0, b1));
+        a0 = wasm_i64x2_add(a0, wasm_f64_bits(b0));
+        a1 = wasm_i64x2_add(a1, wasm_f64_bits(b1));
+    }
+    mx = wasm_v128_and(mx, wasm_i64x2_splat((int64_t)0xffffffff00000000u));
+    if (!wasm_all_below_u32(mx, (uint32_t)(DC_ONE_F64 >> 32)))
+        return 0;
+    /* each element added the bits of 2^52, 0x4330000000000000 */
+    *sum = wasm_hsum_u64(wasm_i64x2_add(a0, a1)) - (uint64_t)nv * MAGIC_2P52;
+    return dc_tail_f64(p, nv, count, sum);
+}
+
+/* The drivers call blk(p, count, &sum); these pass whether the call is small. */
+static inline int wasm_blk_f32_large(const unsigned char *p, size_t c, uint64_t *s)
+{
+    return wasm_blk_f32(p, c, s, 0);
+}
+
+static inline int wasm_blk_f32_small(const unsigned char *p, size_t c, uint64_t *s)
+{
+    return wasm_blk_f32(p, c, s, 1);
+}
+
+#define FUNCNAME wasm_large_f32
+#define ATTRIBUTES 
+#define BLK wasm_blk_f32_large
+#define ESIZE 4
+#define PADDED 0
+#include "kernels/driver_template.h"
+
+#define FUNCNAME wasm_small_f32
+#define ATTRIBUTES 
+#define BLK wasm_blk_f32_small
+#define ESIZE 4
+#define PADDED 0
+#include "kernels/driver_template.h"
+
+static int wasm_sum32_f32(const void *d, size_t b, size_t e, uint64_t *s)
+{
+    return e - b <= WASM_SMALL ? wasm_small_f32_sum32(d, b, e, s) : wasm_large_f32_sum32(d, b, e, s);
+}
+
+static int wasm_blocks32_f32(const void *d, size_t n, uint64_t *o)
+{
+    return n <= WASM_SMALL ? wasm_small_f32_blocks32(d, n, o) : wasm_large_f32_blocks32(d, n, o);
+}
+
+static inline int wasm_blk_f16_large(const unsigned char *p, size_t c, uint64_t *s)
+{
+    return wasm_blk_f16(p, c, s, 0);
+}
+
+static inline int wasm_blk_f16_small(const unsigned char *p, size_t c, uint64_t *s)
+{
+    return wasm_blk_f16(p, c, s, 1);
+}
+
+#define FUNCNAME wasm_large_f16
+#define ATTRIBUTES 
+#define BLK wasm_blk_f16_large
+#define ESIZE 2
+#define PADDED 0
+#include "kernels/driver_template.h"
+
+#define FUNCNAME wasm_small_f16
+#define ATTRIBUTES 
+#define BLK wasm_blk_f16_small
+#define ESIZE 2
+#define PADDED 0
+#include "kernels/driver_template.h"
+
+static int wasm_sum32_f16(const void *d, size_t b, size_t e, uint64_t *s)
+{
+    return e - b <= WASM_SMALL ? wasm_small_f16_sum32(d, b, e, s) : wasm_large_f16_sum32(d, b, e, s);
+}
+
+static int wasm_blocks32_f16(const void *d, size_t n, uint64_t *o)
+{
+    return n <= WASM_SMALL ? wasm_small_f16_blocks32(d, n, o) : wasm_large_f16_blocks32(d, n, o);
+}
+
+static inline int wasm_blk_bf16_large(const unsigned char *p, size_t c, uint64_t *s)
+{
+    return wasm_blk_bf16(p, c, s, 0);
+}
+
+static inline int wasm_blk_bf16_small(const unsigned char *p, size_t c, uint64_t *s)
+{
+    return wasm_blk_bf16(p, c, s, 1);
+}
+
+#define FUNCNAME wasm_large_bf16
+#define ATTRIBUTES 
+#define BLK wasm_blk_bf16_large
+#define ESIZE 2
+#define PADDED 0
+#include "kernels/driver_template.h"
+
+#define FUNCNAME wasm_small_bf16
+#define ATTRIBUTES 
+#define BLK wasm_blk_bf16_small
+#define ESIZE 2
+#define PADDED 0
+#include "kernels/driver_template.h"
+
+static int wasm_sum32_bf16(const void *d, size_t b, size_t e, uint64_t *s)
+{
+    return e - b <= WASM_SMALL ? wasm_small_bf16_sum32(d, b, e, s) : wasm_large_bf16_sum32(d, b, e, s);
+}
+
+static int wasm_blocks32_bf16(const void *d, size_t n, uint64_t *o)
+{
+    return n <= WASM_SMALL ? wasm_small_bf16_blocks32(d, n, o) : wasm_large_bf16_blocks32(d, n, o);
+}
+
+#define FUNCNAME wasm_f64
+#define ATTRIBUTES 
+#define BLK wasm_blk_f64
+#define ESIZE 8
+#define PADDED 0
+#include "kernels/driver_template.h"
+
+/* ---- python-0.1 ---- */
+
+/* wasm converts to unsigned with saturation, so p * 2^32 < 2^32 converts directly; as in
+   AVX2, the largest bits of a block give both the range check and the largest count. */
+typedef struct wasm_acc {
+    v128_t raw, hi, lo;
+} wasm_acc;
+
+static inline void wasm_add(wasm_acc *a, v128_t q)
+{
+    q = wasm_u32x4_max(q, wasm_i32x4_splat(1));
+    a->hi = wasm_i32x4_add(a->hi, wasm_u32x4_shr(q, 16));
+    a->lo = wasm_i32x4_add(a->lo, wasm_v128_and(q, wasm_i32x4_splat(0xFFFF)));
+}
+
+static inline void wasm_f32_lanes(wasm_acc *a, v128_t b)
+{
+    a->raw = wasm_u32x4_max(a->raw, b);
+    wasm_add(a, wasm_u32x4_trunc_sat_f32x4(wasm_i32x4_add(b, wasm_i32x4_splat(32 << 23))));
+}
+
+/* f16: normal h through dc_wasm_f16_scaled(h) = p * 2^32; subnormal m << 8. */
+static inline void wasm_f16_lanes(wasm_acc *a, v128_t h)
+{
+    a->raw = wasm_u32x4_max(a->raw, h);
+    const v128_t sub = wasm_i32x4_gt(wasm_i32x4_splat(0x400), h);
+    const v128_t f = wasm_u32x4_trunc_sat_f32x4(dc_wasm_f16_scaled(h));
+    wasm_add(a, wasm_v128_bitselect(wasm_i32x4_shl(h, 8), f, sub));
+}
+
+static inline int wasm_finish(const wasm_acc *a, uint32_t one, uint64_t *sum, uint32_t *raw)
+{
+    const v128_t r = a->raw, hi = a->hi, lo = a->lo;
+    uint32_t best = 0;
+    const uint32_t m[4] = {wasm_u32x4_extract_lane(r, 0), wasm_u32x4_extract_lane(r, 1),
+                           wasm_u32x4_extract_lane(r, 2), wasm_u32x4_extract_lane(r, 3)};
+    for (int i = 0; i < 4; i++)
+        best = m[i] > best ? m[i] : best;
+    *raw = best;
+    if (best >= one)
+        return 1;
+    *sum = (((uint64_t)wasm_u32x4_extract_lane(hi, 0) + wasm_u32x4_extract_lane(hi, 1) +
+             wasm_u32x4_extract_lane(hi, 2) + wasm_u32x4_extract_lane(hi, 3)) << 16) +
+           (uint64_t)wasm_u32x4_extract_lane(lo, 0) + wasm_u32x4_extract_lane(lo, 1) +
+           wasm_u32x4_extract_lane(lo, 2) + wasm_u32x4_extract_lane(lo, 3);
+    return 0;
+}
+
+/* Blocks whose values are all below 2^-5 take a shorter path: each count is below 2^27,
+   so 32 of them fit an unsigned 32-bit lane (two accumulators of 4 lanes per block). */
+#define PY_FAST_F32 0x3D000000u /* bits of 2^-5 */
+
+static inline v128_t wasm_fast_count(v128_t b)
+{
+    return wasm_u32x4_max(wasm_u32x4_trunc_sat_f32x4(wasm_i32x4_add(b, wasm_i32x4_splat(32 << 23))),
+                          wasm_i32x4_splat(1));
+}
+
+static inline uint32_t wasm_hmax(v128_t v)
+{
+    v = wasm_u32x4_max(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+    v = wasm_u32x4_max(v, wasm_i32x4_shuffle(v, v, 1, 0, 3, 2));
+    return wasm_u32x4_extract_lane(v, 0);
+}
+
+static inline uint64_t wasm_hsum2(v128_t a0, v128_t a1)
+{
+    return (uint64_t)wasm_u32x4_extract_lane(a0, 0) + wasm_u32x4_extract_lane(a0, 1) +
+           wasm_u32x4_extract_lane(a0, 2) + wasm_u32x4_extract_lane(a0, 3) +
+           wasm_u32x4_extract_lane(a1, 0) + wasm_u32x4_extract_lane(a1, 1) +
+           wasm_u32x4_extract_lane(a1, 2) + wasm_u32x4_extract_lane(a1, 3);
+}
+
+static void wasm_py01_f32(const unsigned char *p, size_t count, dc_py01_blk *out)
+{
+    const size_t nv = count & ~(size_t)7;
+    v128_t raw = wasm_i32x4_splat(0), a0 = raw, a1 = raw;
+    for (size_t i = 0; i < nv; i += 8) {
+        const v128_t b0 = wasm_v128_load(p + 4 * i), b1 = wasm_v128_load(p + 4 * i + 16);
+        raw = wasm_u32x4_max(raw, wasm_u32x4_max(b0, b1));
+        a0 = wasm_i32x4_add(a0, wasm_fast_count(b0));
+        a1 = wasm_i32x4_add(a1, wasm_fast_count(b1));
+    }
+    const uint32_t r = wasm_hmax(raw);
+    uint64_t sum = 0;
+    if (r >= PY_FAST_F32) {
+        wasm_acc a;
+        a.raw = a.hi = a.lo = wasm_i32x4_splat(0);
+        for (size_t i = 0; i < nv; i += 4)
+            wasm_f32_lanes(&a, wasm_v128_load(p + 4 * i));
+        uint32_t unused;
+        if (wasm_finish(&a, 0x3F800000u, &sum, &unused)) {
+            dc_py01_blk_f32(p, count, out);
+            return;
+        }
+    } else {
+        sum = wasm_hsum2(a0, a1);
+    }
+    dc_py01_add_tail(dc_py01_blk_f32, p, 4, nv, count, sum, nv ? dc_py01_cl_f32(r) : 0, out);
+}
+
+static void wasm_py01_bf16(const unsigned char *p, size_t count, dc_py01_blk *out)
+{
+    const size_t nv = count & ~(size_t)7;
+    v128_t raw = wasm_i32x4_splat(0), a0 = raw, a1 = raw;
+    for (size_t i = 0; i < nv; i += 8) {
+        const v128_t v = wasm_v128_load(p + 2 * i);
+        const v128_t b0 = wasm_i32x4_shl(wasm_u32x4_extend_low_u16x8(v), 16);
+        const v128_t b1 = wasm_i32x4_shl(wasm_u32x4_extend_high_u16x8(v), 16);
+        raw = wasm_u32x4_max(raw, wasm_u32x4_max(b0, b1));
+        a0 = wasm_i32x4_add(a0, wasm_fast_count(b0));
+        a1 = wasm_i32x4_add(a1, wasm_fast_count(b1));
+    }
+    const uint32_t r = wasm_hmax(raw);
+    uint64_t sum = 0;
+    if (r >= PY_FAST_F32) {
+        wasm_acc a;
+        a.raw = a.hi = a.lo = wasm_i32x4_splat(0);
+        for (size_t i = 0; i < nv; i += 8) {
+            const v128_t v = wasm_v128_load(p + 2 * i);
+            wasm_f32_lanes(&a, wasm_i32x4_shl(wasm_u32x4_extend_low_u16x8(v), 16));
+            wasm_f32_lanes(&a, wasm_i32x4_shl(wasm_u32x4_extend_high_u16x8(v), 16));
+        }
+        uint32_t unused;
+        if (wasm_finish(&a, 0x3F800000u, &sum, &unused)) {
+            dc_py01_blk_bf16(p, count, out);
+            return;
+        }
+    } else {
+        sum = wasm_hsum2(a0, a1);
+    }
+    dc_py01_add_tail(dc_py01_blk_bf16, p, 2, nv, count, sum, nv ? dc_py01_cl_f32(r) : 0, out);
+}
+
+/* f16 blocks whose values are all below 2^-5 (bits 0x2800) have counts below 2^27 as for
+   f32: the signed conversion is exact and 32 counts fit an unsigned 32-bit lane. */
+#define PY_FAST_F16 0x2800u
+
+static inline v128_t wasm_fast_count_f16(v128_t h)
+{
+    const v128_t sub = wasm_i32x4_gt(wasm_i32x4_splat(0x400), h);
+    const v128_t f = wasm_i32x4_trunc_sat_f32x4(dc_wasm_f16_scaled(h));
+    return wasm_u32x4_max(wasm_v128_bitselect(wasm_i32x4_shl(h, 8), f, sub),
+                          wasm_i32x4_splat(1));
+}
+
+static void wasm_py01_f16(const unsigned char *p, size_t count, dc_py01_blk *out)
+{
+    const size_t nv = count & ~(size_t)7;
+    v128_t raw = wasm_i32x4_splat(0), a0 = raw, a1 = raw;
+    for (size_t i = 0; i < nv; i += 8) {
+        const v128_t v = wasm_v128_load(p + 2 * i);
+        const v128_t h0 = wasm_u32x4_extend_low_u16x8(v), h1 = wasm_u32x4_extend_high_u16x8(v);
+        raw = wasm_u32x4_max(raw, wasm_u32x4_max(h0, h1));
+        a0 = wasm_i32x4_add(a0, wasm_fast_count_f16(h0));
+        a1 = wasm_i32x4_add(a1, wasm_fast_count_f16(h1));
+    }
+    const uint32_t r = wasm_hmax(raw);
+    uint64_t sum = 0;
+    if (r >= PY_FAST_F16) {
+        wasm_acc a;
+        a.raw = a.hi = a.lo = wasm_i32x4_splat(0);
+        for (size_t i = 0; i < nv; i += 8) {
+            const v128_t v = wasm_v128_load(p + 2 * i);
+            wasm_f16_lanes(&a, wasm_u32x4_extend_low_u16x8(v));
+            wasm_f16_lanes(&a, wasm_u32x4_extend_high_u16x8(v));
+        }
+        uint32_t unused;
+        if (wasm_finish(&a, 0x3C00u, &sum, &unused)) {
+            dc_py01_blk_f16(p, count, out);
+            return;
+        }
+    } else {
+        sum = wasm_hsum2(a0, a1);
+    }
+    dc_py01_add_tail(dc_py01_blk_f16, p, 2, nv, count, sum, nv ? dc_py01_cl_f16((uint16_t)r) : 0, out);
+}
+
+/* f64: a value is in [+0, 1) exactly when its high word is below 0x3FF00000 (sign clear,
+   exponent below that of 1.0); then adding 32 to the exponent field gives p * 2^32
+   exactly (a subnormal becomes a normal below 1, which truncates to 0, as it should) and
+   the saturating unsigned conversion truncates it. Four elements per iteration. */
+static void wasm_py01_f64(const unsigned char *p, size_t count, dc_py01_blk *out)
+{
+    const size_t nv = count & ~(size_t)3;
+    const v128_t scale = wasm_i64x2_splat((int64_t)32 << 52);
+    wasm_acc a;
+    a.raw = a.hi = a.lo = wasm_i32x4_splat(0); /* raw: the high words */
+    v128_t cmax = wasm_i32x4_splat(0);
+    for (size_t i = 0; i < nv; i += 4) {
+        const v128_t b0 = wasm_v128_load(p + 8 * i), b1 = wasm_v128_load(p + 8 * i + 16);
+        a.raw = wasm_u32x4_max(a.raw, wasm_i32x4_shuffle(b0, b1, 1, 3, 5, 7));
+        const v128_t q0 = wasm_u32x4_trunc_sat_f64x2_zero(wasm_i64x2_add(b0, scale));
+        const v128_t q1 = wasm_u32x4_trunc_sat_f64x2_zero(wasm_i64x2_add(b1, scale));
+        const v128_t q = wasm_i32x4_shuffle(q0, q1, 0, 1, 4, 5);
+        cmax = wasm_u32x4_max(cmax, q);
+        wasm_add(&a, q);
+    }
+    uint64_t sum = 0;
+    uint32_t high;
+    if (wasm_finish(&a, 0x3FF00000u, &sum, &high)) {
+        dc_py01_blk_f64(p, count, out);
+        return;
+    }
+    const uint32_t m = wasm_hmax(cmax);
+    dc_py01_add_tail(dc_py01_blk_f64, p, 8, nv, count, sum, nv ? (m > 1 ? m : 1) : 0, out);
+}
+
+const dc_kernels dc_kernels_wasm_simd128 = {
+    "wasm-simd128",
+    {wasm_sum32_f32, wasm_f64_sum32, wasm_sum32_f16, wasm_sum32_bf16},
+    {wasm_blocks32_f32, wasm_f64_blocks32, wasm_blocks32_f16, wasm_blocks32_bf16},
+    {wasm_py01_f32, wasm_py01_f64, wasm_py01_f16, wasm_py01_bf16},
+};
+
+#else
+
+/* ISO C wants at least one declaration in a translation unit. */
+typedef int dc_kernels_wasm_unused;
+
+#endif /* DC_HAVE_WASM_KERNELS */
