@@ -1,8 +1,8 @@
 /* coder.c - the public API: argument checks, coder states, buffers and batches.
  * The formats (range_coder.c, python01.c) only see validated arguments. */
-#include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "internal.h"
 
 /* ---- results ---- */
@@ -91,46 +91,9 @@ size_t dc_dtype_size(dc_dtype dtype)
 
 /* ---- memory ---- */
 
-static void *std_malloc(void *opaque, size_t size)
-{
-    (void)opaque;
-    return malloc(size);
-}
-
-static void *std_realloc(void *opaque, void *ptr, size_t size)
-{
-    (void)opaque;
-    return realloc(ptr, size);
-}
-
-static void std_free(void *opaque, void *ptr)
-{
-    (void)opaque;
-    free(ptr);
-}
-
-static const dc_allocator std_allocator = {std_malloc, std_realloc, std_free, NULL};
-
-/* Grow *buf to hold at least `need` elements of `elem` bytes (doubling); on failure
-   *buf and *cap are unchanged. */
 static dc_result grow(dc_coder *c, void **buf, size_t *cap, size_t need, size_t elem)
 {
-    if (need <= *cap)
-        return DC_OK;
-    size_t new_cap = *cap ? *cap : 64;
-    while (new_cap < need) {
-        if (new_cap > SIZE_MAX / 2)
-            return DC_ERR_TOO_LARGE;
-        new_cap *= 2;
-    }
-    if (new_cap > SIZE_MAX / elem)
-        return DC_ERR_TOO_LARGE;
-    void *p = c->alloc.realloc_fn(c->alloc.opaque, *buf, new_cap * elem);
-    if (!p)
-        return DC_ERR_OUT_OF_MEMORY;
-    *buf = p;
-    *cap = new_cap;
-    return DC_OK;
+    return dc_grow(&c->alloc, buf, cap, need, elem);
 }
 
 dc_result dc_out_reserve(dc_coder *c, size_t extra)
@@ -153,9 +116,30 @@ dc_result dc_blocks_reserve(dc_coder *c, size_t count)
 
 /* ---- lifecycle ---- */
 
+static const dc_format_ops *format_ops(int format)
+{
+    return format == DC_FORMAT_PYTHON_0_1 ? &dc_py01_format_ops : &dc_default_format_ops;
+}
+
 static const dc_format_ops *ops_of(const dc_coder *c)
 {
-    return c->format == DC_FORMAT_PYTHON_0_1 ? &dc_py01_format_ops : &dc_default_format_ops;
+    return format_ops(c->format);
+}
+
+dc_coder_mark dc_coder_save(const dc_coder *c)
+{
+    dc_coder_mark m;
+    m.st = c->st;
+    m.out_len = c->out_len;
+    m.in_pos = c->in_pos;
+    return m;
+}
+
+void dc_coder_restore(dc_coder *c, const dc_coder_mark *m)
+{
+    c->st = m->st; /* bytes below out_len were final before the step */
+    c->out_len = m->out_len;
+    c->in_pos = m->in_pos;
 }
 
 static void begin_encoding(dc_coder *c)
@@ -171,11 +155,12 @@ dc_result dc_coder_create(dc_format format, const dc_allocator *allocator, dc_co
 {
     if (!out)
         return DC_ERR_NULL_ARGUMENT;
-    if (format != DC_FORMAT_DEFAULT && format != DC_FORMAT_PYTHON_0_1)
+    if (!dc_format_known(format))
         return DC_ERR_BAD_FORMAT;
-    if (allocator && (!allocator->malloc_fn || !allocator->realloc_fn || !allocator->free_fn))
-        return DC_ERR_NULL_ARGUMENT;
-    const dc_allocator *a = allocator ? allocator : &std_allocator;
+    const dc_allocator *a;
+    const dc_result r = dc_pick_allocator(allocator, &a);
+    if (r != DC_OK)
+        return r;
     dc_coder *c = (dc_coder *)a->malloc_fn(a->opaque, sizeof *c);
     if (!c)
         return DC_ERR_OUT_OF_MEMORY;
@@ -283,30 +268,36 @@ static size_t row_bytes(int dtype, size_t vocab, size_t steps)
     return steps > SIZE_MAX / row ? 0 : row;
 }
 
+/* The checks of a batch after those of one step (r): the matrix size; a refusal names
+   step 0. */
+static dc_result check_batch(dc_result r, int dtype, size_t vocab, size_t steps,
+                             size_t *failed_step)
+{
+    if (r == DC_OK && row_bytes(dtype, vocab, steps) == 0)
+        r = DC_ERR_TOO_LARGE;
+    if (r != DC_OK && failed_step)
+        *failed_step = 0;
+    return r;
+}
+
 dc_result dc_coder_encode_steps(dc_coder *c, const void *matrix, dc_dtype dtype, size_t vocab,
                                 size_t steps, const uint32_t *symbols, size_t *failed_step)
 {
     dc_result r = check_encoder(c, matrix, dtype, vocab);
     if (r == DC_OK && !symbols)
         r = DC_ERR_NULL_ARGUMENT;
-    if (r == DC_OK && row_bytes(dtype, vocab, steps) == 0)
-        r = DC_ERR_TOO_LARGE;
-    if (r != DC_OK) {
-        if (failed_step)
-            *failed_step = 0;
+    r = check_batch(r, dtype, vocab, steps, failed_step);
+    if (r != DC_OK)
         return r;
-    }
     const size_t row = row_bytes(dtype, vocab, steps);
     const dc_format_ops *ops = ops_of(c);
-    const dc_coder_state saved = c->st;
-    const size_t saved_len = c->out_len;
+    const dc_coder_mark saved = dc_coder_save(c);
     for (size_t t = 0; t < steps; t++) {
         r = symbols[t] < vocab ? ops->encode_step(c, (const unsigned char *)matrix + t * row,
                                                   dtype, vocab, symbols[t])
                                : DC_ERR_BAD_SYMBOL;
         if (r != DC_OK) {
-            c->st = saved; /* bytes below saved_len were final before the batch */
-            c->out_len = saved_len;
+            dc_coder_restore(c, &saved);
             if (failed_step)
                 *failed_step = t;
             return r;
@@ -318,24 +309,18 @@ dc_result dc_coder_encode_steps(dc_coder *c, const void *matrix, dc_dtype dtype,
 dc_result dc_coder_decode_steps(dc_coder *c, const void *matrix, dc_dtype dtype, size_t vocab,
                                 size_t steps, uint32_t *symbols, size_t *failed_step)
 {
-    dc_result r = check_decoder(c, matrix, dtype, vocab, symbols);
-    if (r == DC_OK && row_bytes(dtype, vocab, steps) == 0)
-        r = DC_ERR_TOO_LARGE;
-    if (r != DC_OK) {
-        if (failed_step)
-            *failed_step = 0;
+    dc_result r = check_batch(check_decoder(c, matrix, dtype, vocab, symbols), dtype, vocab,
+                              steps, failed_step);
+    if (r != DC_OK)
         return r;
-    }
     const size_t row = row_bytes(dtype, vocab, steps);
     const dc_format_ops *ops = ops_of(c);
-    const dc_coder_state saved = c->st;
-    const size_t saved_pos = c->in_pos;
+    const dc_coder_mark saved = dc_coder_save(c);
     for (size_t t = 0; t < steps; t++) {
         size_t sym;
         r = ops->decode_step(c, (const unsigned char *)matrix + t * row, dtype, vocab, &sym);
         if (r != DC_OK) {
-            c->st = saved;
-            c->in_pos = saved_pos;
+            dc_coder_restore(c, &saved);
             if (failed_step)
                 *failed_step = t;
             return r;
@@ -385,14 +370,12 @@ dc_result dc_coder_start_decoding(dc_coder *c, const uint8_t *bytes, size_t size
 dc_result dc_frequencies(dc_format format, const void *dist, dc_dtype dtype, size_t vocab,
                          uint64_t *freq, uint64_t *total)
 {
-    if (format != DC_FORMAT_DEFAULT && format != DC_FORMAT_PYTHON_0_1)
+    if (!dc_format_known(format))
         return DC_ERR_BAD_FORMAT;
     const dc_result r = check_distribution(dist, dtype, vocab);
     if (r != DC_OK)
         return r;
     if (!freq || !total)
         return DC_ERR_NULL_ARGUMENT;
-    const dc_format_ops *ops =
-        format == DC_FORMAT_PYTHON_0_1 ? &dc_py01_format_ops : &dc_default_format_ops;
-    return ops->frequencies(dist, dtype, vocab, freq, total);
+    return format_ops(format)->frequencies(dist, dtype, vocab, freq, total);
 }

@@ -6,9 +6,9 @@
  * stream, and a CRC-32 of the chunk's symbols (each as u32 little-endian). The data CRC
  * tells damaged bytes apart from distributions that differ from the encoder's (the data is
  * intact but the decoded symbols do not match). Integers are little-endian, byte by byte. */
-#include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "internal.h"
 
 /* magic 4, version 1, format 1, id length 2, steps 8, steps per chunk 4; then the id and
@@ -68,36 +68,6 @@ static uint32_t crc_symbol(uint32_t reg, size_t symbol)
     return crc_bytes(reg, b, 4);
 }
 
-/* ---- memory ---- */
-
-static void *frame_malloc(void *opaque, size_t size)
-{
-    (void)opaque;
-    return malloc(size);
-}
-
-static void *frame_realloc(void *opaque, void *ptr, size_t size)
-{
-    (void)opaque;
-    return realloc(ptr, size);
-}
-
-static void frame_free(void *opaque, void *ptr)
-{
-    (void)opaque;
-    free(ptr);
-}
-
-static const dc_allocator frame_std_allocator = {frame_malloc, frame_realloc, frame_free, NULL};
-
-static dc_result pick_allocator(const dc_allocator *allocator, const dc_allocator **out)
-{
-    if (allocator && (!allocator->malloc_fn || !allocator->realloc_fn || !allocator->free_fn))
-        return DC_ERR_NULL_ARGUMENT;
-    *out = allocator ? allocator : &frame_std_allocator;
-    return DC_OK;
-}
-
 /* ---- writer ---- */
 
 struct dc_frame_writer {
@@ -116,21 +86,10 @@ static dc_result writer_reserve(dc_frame_writer *w, size_t extra)
 {
     if (extra > SIZE_MAX - w->len)
         return DC_ERR_TOO_LARGE;
-    const size_t need = w->len + extra;
-    if (need <= w->cap)
-        return DC_OK;
-    size_t cap = w->cap;
-    while (cap < need) {
-        if (cap > SIZE_MAX / 2)
-            return DC_ERR_TOO_LARGE;
-        cap *= 2;
-    }
-    uint8_t *p = (uint8_t *)w->alloc.realloc_fn(w->alloc.opaque, w->buf, cap);
-    if (!p)
-        return DC_ERR_OUT_OF_MEMORY;
-    w->buf = p;
-    w->cap = cap;
-    return DC_OK;
+    void *buf = w->buf;
+    const dc_result r = dc_grow(&w->alloc, &buf, &w->cap, w->len + extra, 1);
+    w->buf = (uint8_t *)buf;
+    return r;
 }
 
 dc_result dc_frame_writer_create(dc_format format, const uint8_t *model_id, size_t model_id_len,
@@ -140,10 +99,10 @@ dc_result dc_frame_writer_create(dc_format format, const uint8_t *model_id, size
     const dc_allocator *a;
     if (!out || (!model_id && model_id_len > 0))
         return DC_ERR_NULL_ARGUMENT;
-    dc_result r = pick_allocator(allocator, &a);
+    dc_result r = dc_pick_allocator(allocator, &a);
     if (r != DC_OK)
         return r;
-    if (format != DC_FORMAT_DEFAULT && format != DC_FORMAT_PYTHON_0_1)
+    if (!dc_format_known(format))
         return DC_ERR_BAD_FORMAT;
     if (model_id_len > DC_FRAME_MAX_MODEL_ID || steps_per_chunk > DC_FRAME_MAX_STEPS_PER_CHUNK)
         return DC_ERR_TOO_LARGE;
@@ -343,7 +302,7 @@ static dc_result parse(const uint8_t *b, size_t size, const uint8_t *expected_id
         return DC_ERR_FRAME_CORRUPT;
     }
     const int format = b[5];
-    if (format != DC_FORMAT_DEFAULT && format != DC_FORMAT_PYTHON_0_1) {
+    if (!dc_format_known(format)) {
         header_error(e, DC_ERR_BAD_FORMAT, 5);
         return DC_ERR_BAD_FORMAT;
     }
@@ -395,7 +354,7 @@ dc_result dc_frame_reader_create(const uint8_t *bytes, size_t size,
     if (!out || (!bytes && size > 0) || (!expected_model_id && expected_len > 0))
         r = DC_ERR_NULL_ARGUMENT;
     if (r == DC_OK)
-        r = pick_allocator(allocator, &a);
+        r = dc_pick_allocator(allocator, &a);
     dc_frame_info info;
     if (r == DC_OK)
         r = parse(bytes, size, expected_model_id, expected_len, &info, error);
@@ -510,8 +469,7 @@ dc_result dc_frame_reader_decode_step(dc_frame_reader *r, const void *dist, dc_d
     const uint64_t per = r->info.steps_per_chunk;
     const int last = r->step + 1 == r->info.steps || (r->step + 1) % per == 0;
     /* The chunk's last step is undone when the CRC does not match (as a batch is). */
-    const dc_coder_state saved = r->coder->st;
-    const size_t saved_pos = r->coder->in_pos;
+    const dc_coder_mark saved = dc_coder_save(r->coder);
     size_t sym;
     const dc_result dr = dc_coder_decode_step(r->coder, dist, dtype, vocab, &sym);
     if (dr != DC_OK)
@@ -519,8 +477,7 @@ dc_result dc_frame_reader_decode_step(dc_frame_reader *r, const void *dist, dc_d
     const uint32_t crc = crc_symbol(r->crc, sym);
     if (last) {
         if (~crc != get32(chunk + 8 + len)) {
-            r->coder->st = saved;
-            r->coder->in_pos = saved_pos;
+            dc_coder_restore(r->coder, &saved);
             return chunk_error(r, DC_ERR_FRAME_CHECKSUM);
         }
         r->chunk++;

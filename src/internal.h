@@ -75,6 +75,22 @@ typedef struct dc_format_ops {
 extern const dc_format_ops dc_default_format_ops;
 extern const dc_format_ops dc_py01_format_ops;
 
+/* The formats this library knows (the one format check). */
+static inline int dc_format_known(int format)
+{
+    return format == DC_FORMAT_DEFAULT || format == DC_FORMAT_PYTHON_0_1;
+}
+
+/* What a step changes (see dc_coder_state): saved before a step or batch and restored to
+   undo it. */
+typedef struct dc_coder_mark {
+    dc_coder_state st;
+    size_t out_len, in_pos;
+} dc_coder_mark;
+
+dc_coder_mark dc_coder_save(const dc_coder *c);
+void dc_coder_restore(dc_coder *c, const dc_coder_mark *m);
+
 /* Make room for `extra` more output bytes (before any state change). */
 dc_result dc_out_reserve(dc_coder *c, size_t extra);
 /* Make room for `count` block sums. */

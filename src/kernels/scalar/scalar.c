@@ -43,6 +43,44 @@ REF_KERNELS(f64, DC_DTYPE_F64)
 REF_KERNELS(f16, DC_DTYPE_F16)
 REF_KERNELS(bf16, DC_DTYPE_BF16)
 
+/* python-0.1 block kernels dc_py01_blk_<dt> (kernels.h). Elements are read with memcpy:
+   any alignment, no aliasing assumptions. Two accumulators per quantity halve the
+   dependency chains. */
+#define DC_PY01_SCALAR_BLK(dt, ELEM)                                                           \
+    void dc_py01_blk_##dt(const unsigned char *p, size_t count, dc_py01_blk *out)              \
+    {                                                                                          \
+        uint64_t s0 = 0, s1 = 0, m0 = 0, m1 = 0;                                               \
+        ELEM r0 = 0, r1 = 0;                                                                   \
+        size_t i = 0;                                                                          \
+        for (; i + 2 <= count; i += 2) {                                                       \
+            ELEM b0, b1;                                                                       \
+            memcpy(&b0, p + i * sizeof b0, sizeof b0);                                         \
+            memcpy(&b1, p + (i + 1) * sizeof b1, sizeof b1);                                   \
+            const uint64_t c0 = dc_py01_cl_##dt(b0), c1 = dc_py01_cl_##dt(b1);                 \
+            s0 += c0;                                                                          \
+            s1 += c1;                                                                          \
+            m0 = c0 > m0 ? c0 : m0;                                                            \
+            m1 = c1 > m1 ? c1 : m1;                                                            \
+            r0 = b0 > r0 ? b0 : r0;                                                            \
+            r1 = b1 > r1 ? b1 : r1;                                                            \
+        }                                                                                      \
+        if (i < count) {                                                                       \
+            ELEM b0;                                                                           \
+            memcpy(&b0, p + i * sizeof b0, sizeof b0);                                         \
+            const uint64_t c0 = dc_py01_cl_##dt(b0);                                           \
+            s0 += c0;                                                                          \
+            m0 = c0 > m0 ? c0 : m0;                                                            \
+            r0 = b0 > r0 ? b0 : r0;                                                            \
+        }                                                                                      \
+        out->sum = s0 + s1;                                                                    \
+        out->max = m0 > m1 ? m0 : m1;                                                          \
+        out->raw = r0 > r1 ? r0 : r1;                                                          \
+    }
+DC_PY01_SCALAR_BLK(f32, uint32_t)
+DC_PY01_SCALAR_BLK(f64, uint64_t)
+DC_PY01_SCALAR_BLK(f16, uint16_t)
+DC_PY01_SCALAR_BLK(bf16, uint16_t)
+
 const dc_kernels dc_kernels_scalar = {
     "scalar",
     {sum32_ref_f32, sum32_ref_f64, sum32_ref_f16, sum32_ref_bf16},

@@ -282,114 +282,36 @@ static inline int wasm_blk_f64(const unsigned char *p, size_t count, uint64_t *s
     return dc_tail_f64(p, nv, count, sum);
 }
 
-/* The drivers call blk(p, count, &sum); these pass whether the call is small. */
-static inline int wasm_blk_f32_large(const unsigned char *p, size_t c, uint64_t *s)
-{
-    return wasm_blk_f32(p, c, s, 0);
-}
-
-static inline int wasm_blk_f32_small(const unsigned char *p, size_t c, uint64_t *s)
-{
-    return wasm_blk_f32(p, c, s, 1);
-}
-
-#define FUNCNAME wasm_large_f32
-#define ATTRIBUTES 
-#define BLK wasm_blk_f32_large
+/* Calls over at most WASM_SMALL elements tell the block kernels so (SMALL_LIMIT). */
+#define FUNCNAME wasm_f32
+#define ATTRIBUTES
+#define BLK wasm_blk_f32
 #define ESIZE 4
 #define PADDED 0
+#define SMALL_LIMIT WASM_SMALL
 #include "kernels/driver_template.h"
-
-#define FUNCNAME wasm_small_f32
-#define ATTRIBUTES 
-#define BLK wasm_blk_f32_small
-#define ESIZE 4
-#define PADDED 0
-#include "kernels/driver_template.h"
-
-static int wasm_sum32_f32(const void *d, size_t b, size_t e, uint64_t *s)
-{
-    return e - b <= WASM_SMALL ? wasm_small_f32_sum32(d, b, e, s) : wasm_large_f32_sum32(d, b, e, s);
-}
-
-static int wasm_blocks32_f32(const void *d, size_t n, uint64_t *o)
-{
-    return n <= WASM_SMALL ? wasm_small_f32_blocks32(d, n, o) : wasm_large_f32_blocks32(d, n, o);
-}
-
-static inline int wasm_blk_f16_large(const unsigned char *p, size_t c, uint64_t *s)
-{
-    return wasm_blk_f16(p, c, s, 0);
-}
-
-static inline int wasm_blk_f16_small(const unsigned char *p, size_t c, uint64_t *s)
-{
-    return wasm_blk_f16(p, c, s, 1);
-}
-
-#define FUNCNAME wasm_large_f16
-#define ATTRIBUTES 
-#define BLK wasm_blk_f16_large
-#define ESIZE 2
-#define PADDED 0
-#include "kernels/driver_template.h"
-
-#define FUNCNAME wasm_small_f16
-#define ATTRIBUTES 
-#define BLK wasm_blk_f16_small
-#define ESIZE 2
-#define PADDED 0
-#include "kernels/driver_template.h"
-
-static int wasm_sum32_f16(const void *d, size_t b, size_t e, uint64_t *s)
-{
-    return e - b <= WASM_SMALL ? wasm_small_f16_sum32(d, b, e, s) : wasm_large_f16_sum32(d, b, e, s);
-}
-
-static int wasm_blocks32_f16(const void *d, size_t n, uint64_t *o)
-{
-    return n <= WASM_SMALL ? wasm_small_f16_blocks32(d, n, o) : wasm_large_f16_blocks32(d, n, o);
-}
-
-static inline int wasm_blk_bf16_large(const unsigned char *p, size_t c, uint64_t *s)
-{
-    return wasm_blk_bf16(p, c, s, 0);
-}
-
-static inline int wasm_blk_bf16_small(const unsigned char *p, size_t c, uint64_t *s)
-{
-    return wasm_blk_bf16(p, c, s, 1);
-}
-
-#define FUNCNAME wasm_large_bf16
-#define ATTRIBUTES 
-#define BLK wasm_blk_bf16_large
-#define ESIZE 2
-#define PADDED 0
-#include "kernels/driver_template.h"
-
-#define FUNCNAME wasm_small_bf16
-#define ATTRIBUTES 
-#define BLK wasm_blk_bf16_small
-#define ESIZE 2
-#define PADDED 0
-#include "kernels/driver_template.h"
-
-static int wasm_sum32_bf16(const void *d, size_t b, size_t e, uint64_t *s)
-{
-    return e - b <= WASM_SMALL ? wasm_small_bf16_sum32(d, b, e, s) : wasm_large_bf16_sum32(d, b, e, s);
-}
-
-static int wasm_blocks32_bf16(const void *d, size_t n, uint64_t *o)
-{
-    return n <= WASM_SMALL ? wasm_small_bf16_blocks32(d, n, o) : wasm_large_bf16_blocks32(d, n, o);
-}
 
 #define FUNCNAME wasm_f64
-#define ATTRIBUTES 
+#define ATTRIBUTES
 #define BLK wasm_blk_f64
 #define ESIZE 8
 #define PADDED 0
+#include "kernels/driver_template.h"
+
+#define FUNCNAME wasm_f16
+#define ATTRIBUTES
+#define BLK wasm_blk_f16
+#define ESIZE 2
+#define PADDED 0
+#define SMALL_LIMIT WASM_SMALL
+#include "kernels/driver_template.h"
+
+#define FUNCNAME wasm_bf16
+#define ATTRIBUTES
+#define BLK wasm_blk_bf16
+#define ESIZE 2
+#define PADDED 0
+#define SMALL_LIMIT WASM_SMALL
 #include "kernels/driver_template.h"
 
 /* ---- python-0.1 ---- */
@@ -493,39 +415,6 @@ static void wasm_py01_f32(const unsigned char *p, size_t count, dc_py01_blk *out
     dc_py01_add_tail(dc_py01_blk_f32, p, 4, nv, count, sum, nv ? dc_py01_cl_f32(r) : 0, out);
 }
 
-static void wasm_py01_bf16(const unsigned char *p, size_t count, dc_py01_blk *out)
-{
-    const size_t nv = count & ~(size_t)7;
-    v128_t raw = wasm_i32x4_splat(0), a0 = raw, a1 = raw;
-    for (size_t i = 0; i < nv; i += 8) {
-        const v128_t v = wasm_v128_load(p + 2 * i);
-        const v128_t b0 = wasm_i32x4_shl(wasm_u32x4_extend_low_u16x8(v), 16);
-        const v128_t b1 = wasm_i32x4_shl(wasm_u32x4_extend_high_u16x8(v), 16);
-        raw = wasm_u32x4_max(raw, wasm_u32x4_max(b0, b1));
-        a0 = wasm_i32x4_add(a0, wasm_fast_count(b0));
-        a1 = wasm_i32x4_add(a1, wasm_fast_count(b1));
-    }
-    const uint32_t r = wasm_hmax(raw);
-    uint64_t sum = 0;
-    if (r >= PY_FAST_F32) {
-        wasm_acc a;
-        a.raw = a.hi = a.lo = wasm_i32x4_splat(0);
-        for (size_t i = 0; i < nv; i += 8) {
-            const v128_t v = wasm_v128_load(p + 2 * i);
-            wasm_f32_lanes(&a, wasm_i32x4_shl(wasm_u32x4_extend_low_u16x8(v), 16));
-            wasm_f32_lanes(&a, wasm_i32x4_shl(wasm_u32x4_extend_high_u16x8(v), 16));
-        }
-        uint32_t unused;
-        if (wasm_finish(&a, 0x3F800000u, &sum, &unused)) {
-            dc_py01_blk_bf16(p, count, out);
-            return;
-        }
-    } else {
-        sum = wasm_hsum2(a0, a1);
-    }
-    dc_py01_add_tail(dc_py01_blk_bf16, p, 2, nv, count, sum, nv ? dc_py01_cl_f32(r) : 0, out);
-}
-
 /* f16 blocks whose values are all below 2^-5 (bits 0x2800) have counts below 2^27 as for
    f32: the signed conversion is exact and 32 counts fit an unsigned 32-bit lane. */
 #define PY_FAST_F16 0x2800u
@@ -538,36 +427,58 @@ static inline v128_t wasm_fast_count_f16(v128_t h)
                           wasm_i32x4_splat(1));
 }
 
-static void wasm_py01_f16(const unsigned char *p, size_t count, dc_py01_blk *out)
+/* bf16 (widened to the f32 bits h << 16) and f16 (widened to h), 8 elements per step. */
+static inline void wasm_py01_16(const unsigned char *p, size_t count, dc_py01_blk *out, int f16)
 {
     const size_t nv = count & ~(size_t)7;
+    const int shift = f16 ? 0 : 16;
     v128_t raw = wasm_i32x4_splat(0), a0 = raw, a1 = raw;
     for (size_t i = 0; i < nv; i += 8) {
         const v128_t v = wasm_v128_load(p + 2 * i);
-        const v128_t h0 = wasm_u32x4_extend_low_u16x8(v), h1 = wasm_u32x4_extend_high_u16x8(v);
-        raw = wasm_u32x4_max(raw, wasm_u32x4_max(h0, h1));
-        a0 = wasm_i32x4_add(a0, wasm_fast_count_f16(h0));
-        a1 = wasm_i32x4_add(a1, wasm_fast_count_f16(h1));
+        const v128_t b0 = wasm_i32x4_shl(wasm_u32x4_extend_low_u16x8(v), shift);
+        const v128_t b1 = wasm_i32x4_shl(wasm_u32x4_extend_high_u16x8(v), shift);
+        raw = wasm_u32x4_max(raw, wasm_u32x4_max(b0, b1));
+        a0 = wasm_i32x4_add(a0, f16 ? wasm_fast_count_f16(b0) : wasm_fast_count(b0));
+        a1 = wasm_i32x4_add(a1, f16 ? wasm_fast_count_f16(b1) : wasm_fast_count(b1));
     }
     const uint32_t r = wasm_hmax(raw);
+    const dc_py01_blk_fn scalar = f16 ? dc_py01_blk_f16 : dc_py01_blk_bf16;
     uint64_t sum = 0;
-    if (r >= PY_FAST_F16) {
+    if (r >= (f16 ? PY_FAST_F16 : PY_FAST_F32)) {
         wasm_acc a;
         a.raw = a.hi = a.lo = wasm_i32x4_splat(0);
         for (size_t i = 0; i < nv; i += 8) {
             const v128_t v = wasm_v128_load(p + 2 * i);
-            wasm_f16_lanes(&a, wasm_u32x4_extend_low_u16x8(v));
-            wasm_f16_lanes(&a, wasm_u32x4_extend_high_u16x8(v));
+            const v128_t b0 = wasm_i32x4_shl(wasm_u32x4_extend_low_u16x8(v), shift);
+            const v128_t b1 = wasm_i32x4_shl(wasm_u32x4_extend_high_u16x8(v), shift);
+            if (f16) {
+                wasm_f16_lanes(&a, b0);
+                wasm_f16_lanes(&a, b1);
+            } else {
+                wasm_f32_lanes(&a, b0);
+                wasm_f32_lanes(&a, b1);
+            }
         }
         uint32_t unused;
-        if (wasm_finish(&a, 0x3C00u, &sum, &unused)) {
-            dc_py01_blk_f16(p, count, out);
+        if (wasm_finish(&a, f16 ? DC_ONE_F16 : DC_ONE_F32, &sum, &unused)) {
+            scalar(p, count, out);
             return;
         }
     } else {
         sum = wasm_hsum2(a0, a1);
     }
-    dc_py01_add_tail(dc_py01_blk_f16, p, 2, nv, count, sum, nv ? dc_py01_cl_f16((uint16_t)r) : 0, out);
+    const uint64_t max = nv == 0 ? 0 : f16 ? dc_py01_cl_f16((uint16_t)r) : dc_py01_cl_f32(r);
+    dc_py01_add_tail(scalar, p, 2, nv, count, sum, max, out);
+}
+
+static void wasm_py01_f16(const unsigned char *p, size_t count, dc_py01_blk *out)
+{
+    wasm_py01_16(p, count, out, 1);
+}
+
+static void wasm_py01_bf16(const unsigned char *p, size_t count, dc_py01_blk *out)
+{
+    wasm_py01_16(p, count, out, 0);
 }
 
 /* f64: a value is in [+0, 1) exactly when its high word is below 0x3FF00000 (sign clear,
@@ -602,8 +513,8 @@ static void wasm_py01_f64(const unsigned char *p, size_t count, dc_py01_blk *out
 
 const dc_kernels dc_kernels_wasm_simd128 = {
     "wasm-simd128",
-    {wasm_sum32_f32, wasm_f64_sum32, wasm_sum32_f16, wasm_sum32_bf16},
-    {wasm_blocks32_f32, wasm_f64_blocks32, wasm_blocks32_f16, wasm_blocks32_bf16},
+    {wasm_f32_sum32, wasm_f64_sum32, wasm_f16_sum32, wasm_bf16_sum32},
+    {wasm_f32_blocks32, wasm_f64_blocks32, wasm_f16_blocks32, wasm_bf16_blocks32},
     {wasm_py01_f32, wasm_py01_f64, wasm_py01_f16, wasm_py01_bf16},
 };
 

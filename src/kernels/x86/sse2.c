@@ -146,28 +146,28 @@ static inline int sse2_blk_f64(const unsigned char *p, size_t count, uint64_t *s
 }
 
 #define FUNCNAME sse2_f32
-#define ATTRIBUTES 
+#define ATTRIBUTES
 #define BLK sse2_blk_f32
 #define ESIZE 4
 #define PADDED 1
 #include "kernels/driver_template.h"
 
 #define FUNCNAME sse2_f64
-#define ATTRIBUTES 
+#define ATTRIBUTES
 #define BLK sse2_blk_f64
 #define ESIZE 8
 #define PADDED 1
 #include "kernels/driver_template.h"
 
 #define FUNCNAME sse2_f16
-#define ATTRIBUTES 
+#define ATTRIBUTES
 #define BLK sse2_blk_f16
 #define ESIZE 2
 #define PADDED 1
 #include "kernels/driver_template.h"
 
 #define FUNCNAME sse2_bf16
-#define ATTRIBUTES 
+#define ATTRIBUTES
 #define BLK sse2_blk_bf16
 #define ESIZE 2
 #define PADDED 1
