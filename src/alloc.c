@@ -31,10 +31,9 @@ dc_result dc_pick_allocator(const dc_allocator *allocator, const dc_allocator **
     return DC_OK;
 }
 
-dc_result dc_grow(const dc_allocator *a, void **buf, size_t *cap, size_t need, size_t elem)
+dc_result dc_grow_buffer(const dc_allocator *a, void **buf, size_t *cap, size_t need,
+                         size_t elem)
 {
-    if (need <= *cap)
-        return DC_OK;
     size_t new_cap = *cap ? *cap : 64;
     while (new_cap < need) {
         if (new_cap > SIZE_MAX / 2)
