@@ -161,6 +161,23 @@ class Runtime {
     this.f64 = new Float64Array(b);
   }
 
+  /**
+   * The module grew its memory. A standalone module's sbrk grows it by just what malloc
+   * asks (64 KiB at a time), and each grow costs the engine time in proportion to the
+   * memory's size: many small grows take quadratic time (100,000 coders left to the
+   * FinalizationRegistry took 20.8 s). So grow it on by a quarter (at most 96 MiB) now;
+   * sbrk uses the pages already there before it asks for more.
+   */
+  grew() {
+    const pages = this.memory.buffer.byteLength / 65536;
+    try {
+      this.memory.grow(Math.min(Math.ceil(pages / 4), 1536));
+    } catch {
+      // At the maximum or out of memory: the module's own grow stands.
+    }
+    this.refresh();
+  }
+
   cString(ptr) {
     this.refresh();
     const u8 = this.u8;
@@ -229,7 +246,7 @@ function makeImports(holder) {
     env: {
       emscripten_notify_memory_growth() {
         const rt = holder();
-        if (rt) rt.refresh();
+        if (rt) rt.grew();
       },
     },
   };
