@@ -77,9 +77,43 @@ export function symbolError(symbol, n, name) {
 
 // ---------------------------------------------------------------------------- Stage
 
+/** A buffer size for `bytes`: a power of two (at least 256 bytes, exact above 16 MiB), so a
+ * buffer is rarely replaced as distributions grow. */
+function roundUp(bytes) {
+  if (bytes > 1 << 24) return bytes;
+  let want = 256;
+  while (want < bytes) want *= 2;
+  return want;
+}
+
+// A forgotten wrapper: free its C object and retire its view block (held: a Stage's cell).
 const freeRegistry = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry((held) => { held.rt.x[held.free](held.ptr); })
+  ? new FinalizationRegistry((cell) => {
+    cell.rt.x[cell.free](cell.ptr);
+    if (cell.block) retire(cell.block);
+  })
   : null;
+
+// View blocks. distributionView() hands out views of a block of wasm memory that the
+// wrapper allocates (not the C object's staging buffer, which only holds copies), and a
+// block is freed only when BOTH its Stage has stopped using it (free(), a larger view, the
+// wrapper collected) AND every view object made over it has been collected. So a stale view
+// (after free() or after a larger view replaced its block) always points into a block that
+// no coder, stream or allocator structure uses: writing through it changes only that
+// block's bytes, which nothing reads (passing the stale view back is refused). Without a
+// FinalizationRegistry, blocks that had views are never freed.
+const viewRegistry = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry((block) => {
+    block.views--;
+    if (block.views === 0 && !block.inUse) block.rt.x.free(block.ptr);
+  })
+  : null;
+
+/** The Stage stops using `block`; it is freed now if no view of it is alive. */
+function retire(block) {
+  block.inUse = false;
+  if (block.views === 0) block.rt.x.free(block.ptr);
+}
 
 /**
  * A C object (coder, frame writer or reader) as a wrapper drives it: its pointer, the
@@ -95,8 +129,10 @@ export class Stage {
     this.freeExport = freeExport;
     this.stagingExport = stagingExport;
     this.plainDtype = plainDtype; // dtype code a plain array is copied as
-    this.stPtr = 0; // staging buffer and the bytes it is known to hold
+    this.stPtr = 0; // C staging buffer (copies of arguments) and the bytes it is known to hold
     this.stBytes = 0;
+    this.vPtr = 0; // view block (see retire()) and its size
+    this.vBytes = 0;
     this.view = null; // the last view distributionView() returned
     this.viewDtype = 0;
     this.stagedPtr = 0; // where this step's distribution is in wasm memory
@@ -104,7 +140,8 @@ export class Stage {
     this.len = 0;
     this.kind = 0; // 0: typed array of the dtype's width, 1: array-like to convert, 2: Float16Array
     // A backstop only: the held value must not reference the owner.
-    if (freeRegistry) freeRegistry.register(owner, { rt, ptr, free: freeExport }, this);
+    this.cell = { rt, ptr, free: freeExport, block: null };
+    if (freeRegistry) freeRegistry.register(owner, this.cell, this);
   }
 
   /** Frees the C object now. Idempotent. */
@@ -115,6 +152,14 @@ export class Stage {
     this.ptr = 0;
     this.stPtr = 0;
     this.stBytes = 0;
+    this.#retireBlock();
+  }
+
+  #retireBlock() {
+    if (this.cell.block) retire(this.cell.block);
+    this.cell.block = null;
+    this.vPtr = 0;
+    this.vBytes = 0;
     this.view = null;
   }
 
@@ -123,21 +168,16 @@ export class Stage {
     return this.rt;
   }
 
-  /** Staging pointer with room for `bytes` bytes (grows it: older views become stale). */
+  /** C staging pointer with room for `bytes` bytes (for copies: no view points there). */
   staging(bytes, what) {
     if (bytes <= this.stBytes) return this.stPtr;
-    // Grow to a power of two (at least 256 bytes, exact above 16 MiB), so a buffer that
-    // views point into is rarely replaced.
-    let want = 256;
-    while (want < bytes) want *= 2;
-    if (bytes > 1 << 24) want = bytes;
+    const want = roundUp(bytes);
     const rt = this.rt;
     const p = rt.x[this.stagingExport](this.ptr, want) >>> 0;
     rt.refresh();
     if (p === 0) throw new DistributionCoderError(`${what}: out of memory (${bytes} bytes)`, rt.codes.DC_ERR_OUT_OF_MEMORY, 'DC_ERR_OUT_OF_MEMORY');
     this.stPtr = p;
     this.stBytes = want;
-    this.view = null;
     return p;
   }
 
@@ -149,11 +189,23 @@ export class Stage {
     const bytes = vocab * DTYPE_SIZES[code];
     const v = this.view;
     if (v !== null && v.length === vocab && this.viewDtype === code) return v; // detached: length 0
-    const p = this.staging(bytes, 'distributionView');
+    if (bytes > this.vBytes) {
+      const want = roundUp(bytes);
+      const p = rt.alloc(want, 'distributionView');
+      this.#retireBlock();
+      this.cell.block = { rt, ptr: p, views: 0, inUse: true };
+      this.vPtr = p;
+      this.vBytes = want;
+    }
+    const p = this.vPtr;
     const b = rt.memory.buffer;
     const view = code === 0 ? new Float32Array(b, p, vocab)
       : code === 1 ? new Float64Array(b, p, vocab) : new Uint16Array(b, p, vocab);
     viewOwners.set(view, this);
+    if (viewRegistry) {
+      this.cell.block.views++;
+      viewRegistry.register(view, this.cell.block);
+    }
     this.view = view;
     this.viewDtype = code;
     return view;
@@ -180,7 +232,7 @@ export class Stage {
     this.dtype = code;
     this.len = dist.length;
     this.kind = 0;
-    this.stagedPtr = this.stPtr;
+    this.stagedPtr = this.vPtr;
     return true;
   }
 
@@ -240,9 +292,9 @@ export class Stage {
     const n = this.len;
     const bytes = n * DTYPE_SIZES[code];
     if (this.kind !== 1 && dist.buffer === rt.memory.buffer) {
-      if (dist.byteOffset === this.stPtr && bytes <= this.stBytes) return this.stPtr; // zero copy
+      if (dist.byteOffset === this.vPtr && bytes <= this.vBytes) return this.vPtr; // zero copy
       const owner = viewOwners.get(dist);
-      if (owner !== undefined && (owner.ptr === 0 || owner.stPtr !== dist.byteOffset)) {
+      if (owner !== undefined && (owner.ptr === 0 || owner.vPtr !== dist.byteOffset)) {
         throw new TypeError(`${name} is a distributionView() of ${owner === this ? 'this coder' : 'another coder'} that is no longer valid (${owner.ptr === 0 ? 'that coder was freed' : 'its staging buffer was reallocated for a larger distribution'}); call distributionView() again`);
       }
     }
@@ -447,7 +499,7 @@ export class DistributionCoder {
     if (steps === 0) return;
     const code = s.dtype;
     // The matrix first (a source inside wasm memory is read before anything can grow it).
-    const temp = !(s.kind !== 1 && matrix.buffer === rt.memory.buffer && matrix.byteOffset === s.stPtr && total * DTYPE_SIZES[code] <= s.stBytes);
+    const temp = !(s.kind !== 1 && matrix.buffer === rt.memory.buffer && matrix.byteOffset === s.vPtr && total * DTYPE_SIZES[code] <= s.vBytes);
     const p = s.place(matrix, 'matrix', 'encodeSteps', temp);
     let symPtr = 0;
     try {
@@ -476,7 +528,7 @@ export class DistributionCoder {
     if (steps === 0) return new Int32Array(0);
     const code = s.dtype;
     // The matrix first (a source inside wasm memory is read before anything can grow it).
-    const temp = !(s.kind !== 1 && matrix.buffer === rt.memory.buffer && matrix.byteOffset === s.stPtr && total * DTYPE_SIZES[code] <= s.stBytes);
+    const temp = !(s.kind !== 1 && matrix.buffer === rt.memory.buffer && matrix.byteOffset === s.vPtr && total * DTYPE_SIZES[code] <= s.vBytes);
     const p = s.place(matrix, 'matrix', 'decodeSteps', temp);
     let symPtr = 0;
     try {

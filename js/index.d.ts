@@ -110,7 +110,11 @@ export class DistributionCoder {
    * detached, length 0, and passing it throws a TypeError) or this coder's staging buffer is
    * reallocated for a larger distribution (the buffer grows by powers of two). Calling
    * distributionView() before each step is cheap: it returns the same object while it is
-   * valid. Never write into a view after free() (it points into freed memory).
+   * valid. A stale view (after free(), or after a larger view replaced its block) is refused
+   * when passed back; writing through it is harmless to everything else: its block is freed
+   * only once the coder stopped using it and every view of it has been garbage-collected,
+   * so such a write changes only bytes nothing reads. Arguments that are not this coder's
+   * view are copied elsewhere: they never overwrite the view's contents.
    */
   distributionView(vocab: number, dtype: 'f64'): Float64Array;
   distributionView(vocab: number, dtype: 'f16' | 'bf16'): Uint16Array;
