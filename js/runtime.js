@@ -282,6 +282,15 @@ async function instantiate(source) {
   return holder;
 }
 
+/** Synchronous instantiation of wasm bytes (the CommonJS entry's automatic one: Node allows
+ * it for a module of any size; browsers' main threads do not, so the ES entry awaits). */
+function instantiateSync(bytes) {
+  let holder = null;
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), makeImports(() => holder));
+  holder = new Runtime(instance);
+  return holder;
+}
+
 let current = null;
 let initError = null;
 
@@ -305,6 +314,8 @@ export function runtime() {
     '(e.g. with dist/distribution_coder.wasm from this package)', { cause: initError });
 }
 
+// The automatic instantiation (scripts/build-cjs.mjs turns this line into
+// instantiateSync(...) for dist/index.cjs).
 try {
   current = await instantiate(base64ToBytes(inlineWasmBase64));
 } catch (e) {

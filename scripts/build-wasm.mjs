@@ -2,12 +2,14 @@
 // scripts/build-wasm.mjs - `npm run build`: builds the wasm module twice with Emscripten
 // (build-wasm/ with wasm SIMD, shipped; build-wasm-nosimd/ without, for tests and platform
 // checks), checks imports and exports, and writes dist/distribution_coder.wasm and
-// dist/wasm-inline.js (the module as base64, so the package needs no bundler config).
+// dist/wasm-inline.js (the module as base64, so the package needs no bundler config), and
+// dist/index.cjs (the CommonJS entry, scripts/build-cjs.mjs).
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { checkWasm } from './check-wasm.mjs';
+import { buildCjs } from './build-cjs.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const env = { ...process.env };
@@ -54,3 +56,4 @@ const inline =
 writeFileSync(join(dist, 'wasm-inline.js.tmp'), inline);
 renameSync(join(dist, 'wasm-inline.js.tmp'), join(dist, 'wasm-inline.js'));
 console.log(`dist/distribution_coder.wasm: ${wasm.length} bytes; dist/wasm-inline.js written`);
+console.log(`${buildCjs()} written (the CommonJS entry)`);
