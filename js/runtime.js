@@ -284,7 +284,7 @@ async function instantiate(source) {
 
 /** Synchronous instantiation of wasm bytes (the CommonJS entry's automatic one: Node allows
  * it for a module of any size; browsers' main threads do not, so the ES entry awaits). */
-function instantiateSync(bytes) {
+export function instantiateSync(bytes) {
   let holder = null;
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), makeImports(() => holder));
   holder = new Runtime(instance);
