@@ -5,7 +5,14 @@ import globals from 'globals';
 
 export default [
   {
-    ignores: ['dist/', 'build*/', 'node_modules/', 'examples/vite/dist/', 'examples/vite/node_modules/', 'bench/results/'],
+    ignores: [
+      'dist/',
+      'build*/',
+      'node_modules/',
+      'examples/vite/dist/',
+      'examples/vite/node_modules/',
+      'bench/results/',
+    ],
   },
   js.configs.recommended,
   {

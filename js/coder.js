@@ -2,9 +2,23 @@
 // (js/frame.js) share: a C object's staging buffer, distribution views, and putting a
 // distribution argument into wasm memory with the checks and messages of the coder.
 import {
-  DTYPE_CODES, DTYPE_NAMES, DTYPE_SIZES, FORMAT_CODES, MAX_MATRIX, MAX_VOCAB,
-  DistributionCoderError, checkCount, libraryError, parseDtype, parseFormat, readOptions,
-  runtime, show, toBytes, wasmBuffers, withCode,
+  DTYPE_CODES,
+  DTYPE_NAMES,
+  DTYPE_SIZES,
+  FORMAT_CODES,
+  MAX_MATRIX,
+  MAX_VOCAB,
+  DistributionCoderError,
+  checkCount,
+  libraryError,
+  parseDtype,
+  parseFormat,
+  readOptions,
+  runtime,
+  show,
+  toBytes,
+  wasmBuffers,
+  withCode,
 } from './runtime.js';
 
 const STATE_ENCODING = 0;
@@ -41,16 +55,25 @@ function bf16ToNumber(h) {
 
 function readElement(rt, ptr, dtype, i) {
   switch (dtype) {
-    case 0: return rt.f32[(ptr >>> 2) + i];
-    case 1: return rt.f64[(ptr >>> 3) + i];
-    case 2: return f16ToNumber(rt.u16[(ptr >>> 1) + i]);
-    default: return bf16ToNumber(rt.u16[(ptr >>> 1) + i]);
+    case 0:
+      return rt.f32[(ptr >>> 2) + i];
+    case 1:
+      return rt.f64[(ptr >>> 3) + i];
+    case 2:
+      return f16ToNumber(rt.u16[(ptr >>> 1) + i]);
+    default:
+      return bf16ToNumber(rt.u16[(ptr >>> 1) + i]);
   }
 }
 
 function isContentError(rt, code) {
   const c = rt.codes;
-  return code === c.DC_ERR_NAN || code === c.DC_ERR_INFINITE || code === c.DC_ERR_NEGATIVE || code === c.DC_ERR_NO_MASS;
+  return (
+    code === c.DC_ERR_NAN ||
+    code === c.DC_ERR_INFINITE ||
+    code === c.DC_ERR_NEGATIVE ||
+    code === c.DC_ERR_NO_MASS
+  );
 }
 
 /** The error for a distribution C refused for its content: finds the first offending
@@ -61,18 +84,25 @@ function contentError(rt, code, ptr, dtype, n, name) {
   for (let i = 0; i < n; i++) {
     const v = readElement(rt, ptr, dtype, i);
     if (Number.isNaN(v)) return withCode(new RangeError(`${name}[${i}] is NaN`), rt, c.DC_ERR_NAN);
-    if (v === Infinity || v === -Infinity) return withCode(new RangeError(`${name}[${i}] is ${v}`), rt, c.DC_ERR_INFINITE);
-    if (v < 0) return withCode(new RangeError(`${name}[${i}] is negative (${v})`), rt, c.DC_ERR_NEGATIVE);
+    if (v === Infinity || v === -Infinity)
+      return withCode(new RangeError(`${name}[${i}] is ${v}`), rt, c.DC_ERR_INFINITE);
+    if (v < 0)
+      return withCode(new RangeError(`${name}[${i}] is negative (${v})`), rt, c.DC_ERR_NEGATIVE);
   }
-  if (code === c.DC_ERR_NO_MASS) return withCode(new RangeError(`${name} has no positive value`), rt, code);
+  if (code === c.DC_ERR_NO_MASS)
+    return withCode(new RangeError(`${name} has no positive value`), rt, code);
   return withCode(new RangeError(`${name}: ${rt.resultString(code)}`), rt, code);
 }
 
 export function symbolError(symbol, n, name) {
-  if (typeof symbol !== 'number') return new TypeError(`${name} must be an integer number; got ${show(symbol)}`);
-  if (!Number.isInteger(symbol)) return new RangeError(`${name} must be an integer; got ${show(symbol)}`);
+  if (typeof symbol !== 'number')
+    return new TypeError(`${name} must be an integer number; got ${show(symbol)}`);
+  if (!Number.isInteger(symbol))
+    return new RangeError(`${name} must be an integer; got ${show(symbol)}`);
   if (symbol < 0) return new RangeError(`${name} must be >= 0; got ${show(symbol)}`);
-  return new RangeError(`${name} is ${symbol}, out of range for a vocabulary of ${n} (0 <= symbol < ${n})`);
+  return new RangeError(
+    `${name} is ${symbol}, out of range for a vocabulary of ${n} (0 <= symbol < ${n})`,
+  );
 }
 
 // ---------------------------------------------------------------------------- Stage
@@ -87,12 +117,13 @@ function roundUp(bytes) {
 }
 
 // A forgotten wrapper: free its C object and retire its view block (held: a Stage's cell).
-const freeRegistry = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry((cell) => {
-    cell.rt.x[cell.free](cell.ptr);
-    if (cell.block) retire(cell.block);
-  })
-  : null;
+const freeRegistry =
+  typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry((cell) => {
+        cell.rt.x[cell.free](cell.ptr);
+        if (cell.block) retire(cell.block);
+      })
+    : null;
 
 // View blocks. distributionView() hands out views of a block of wasm memory that the
 // wrapper allocates (not the C object's staging buffer, which only holds copies), and a
@@ -102,12 +133,13 @@ const freeRegistry = typeof FinalizationRegistry === 'function'
 // no coder, stream or allocator structure uses: writing through it changes only that
 // block's bytes, which nothing reads (passing the stale view back is refused). Without a
 // FinalizationRegistry, blocks that had views are never freed.
-const viewRegistry = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry((block) => {
-    block.views--;
-    if (block.views === 0 && !block.inUse) block.rt.x.free(block.ptr);
-  })
-  : null;
+const viewRegistry =
+  typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry((block) => {
+        block.views--;
+        if (block.views === 0 && !block.inUse) block.rt.x.free(block.ptr);
+      })
+    : null;
 
 /** The Stage stops using `block`; it is freed now if no view of it is alive. */
 function retire(block) {
@@ -175,7 +207,12 @@ export class Stage {
     const rt = this.rt;
     const p = rt.x[this.stagingExport](this.ptr, want) >>> 0;
     rt.refresh();
-    if (p === 0) throw new DistributionCoderError(`${what}: out of memory (${bytes} bytes)`, rt.codes.DC_ERR_OUT_OF_MEMORY, 'DC_ERR_OUT_OF_MEMORY');
+    if (p === 0)
+      throw new DistributionCoderError(
+        `${what}: out of memory (${bytes} bytes)`,
+        rt.codes.DC_ERR_OUT_OF_MEMORY,
+        'DC_ERR_OUT_OF_MEMORY',
+      );
     this.stPtr = p;
     this.stBytes = want;
     return p;
@@ -199,8 +236,12 @@ export class Stage {
     }
     const p = this.vPtr;
     const b = rt.memory.buffer;
-    const view = code === 0 ? new Float32Array(b, p, vocab)
-      : code === 1 ? new Float64Array(b, p, vocab) : new Uint16Array(b, p, vocab);
+    const view =
+      code === 0
+        ? new Float32Array(b, p, vocab)
+        : code === 1
+          ? new Float64Array(b, p, vocab)
+          : new Uint16Array(b, p, vocab);
     viewOwners.set(view, this);
     if (viewRegistry) {
       this.cell.block.views++;
@@ -228,7 +269,12 @@ export class Stage {
     // length >= 1. (Reading rt.memory.buffer instead costs a slow engine call per step.)
     if (dist !== this.view || dist === null || dist.length === 0) return false;
     const code = this.viewDtype;
-    if (dtype === undefined ? code > 1 : DTYPE_CODES[dtype] !== code || !Object.hasOwn(DTYPE_CODES, dtype)) return false;
+    if (
+      dtype === undefined
+        ? code > 1
+        : DTYPE_CODES[dtype] !== code || !Object.hasOwn(DTYPE_CODES, dtype)
+    )
+      return false;
     this.dtype = code;
     this.len = dist.length;
     this.kind = 0;
@@ -243,41 +289,75 @@ export class Stage {
     const tag = ArrayBuffer.isView(dist) ? dist[Symbol.toStringTag] : undefined;
     if (tag === 'Float32Array') code = 0;
     else if (tag === 'Float64Array') code = 1;
-    else if (tag === 'Float16Array') { code = 2; kind = 2; }
-    else if (tag === 'Uint16Array') {
-      if (dtype === undefined) throw new TypeError(`dtype is required with a Uint16Array ${name}: pass 'f16' or 'bf16' (the array holds float16 or bfloat16 bits)`);
+    else if (tag === 'Float16Array') {
+      code = 2;
+      kind = 2;
+    } else if (tag === 'Uint16Array') {
+      if (dtype === undefined)
+        throw new TypeError(
+          `dtype is required with a Uint16Array ${name}: pass 'f16' or 'bf16' (the array holds float16 or bfloat16 bits)`,
+        );
       code = parseDtype(dtype, 'dtype');
-      if (code !== 2 && code !== 3) throw new TypeError(`dtype ${show(dtype)} does not fit a Uint16Array ${name}; pass 'f16' or 'bf16'`);
+      if (code !== 2 && code !== 3)
+        throw new TypeError(
+          `dtype ${show(dtype)} does not fit a Uint16Array ${name}; pass 'f16' or 'bf16'`,
+        );
     } else if (tag !== undefined) {
-      throw new TypeError(`${name} must be a Float32Array, Float64Array, ${HAS_F16 ? 'Float16Array, ' : ''}Uint16Array (with dtype 'f16' or 'bf16') or an array of numbers; got ${show(dist)}`);
-    } else if (dist !== null && typeof dist === 'object' && typeof dist.length === 'number' && typeof dist !== 'string') {
+      throw new TypeError(
+        `${name} must be a Float32Array, Float64Array, ${HAS_F16 ? 'Float16Array, ' : ''}Uint16Array (with dtype 'f16' or 'bf16') or an array of numbers; got ${show(dist)}`,
+      );
+    } else if (
+      dist !== null &&
+      typeof dist === 'object' &&
+      typeof dist.length === 'number' &&
+      typeof dist !== 'string'
+    ) {
       kind = 1;
       code = this.plainDtype;
       if (dtype !== undefined) {
         code = parseDtype(dtype, 'dtype');
-        if (code > 1) throw new TypeError(`dtype ${show(dtype)} needs a Uint16Array of bit patterns${HAS_F16 && code === 2 ? ' or a Float16Array' : ''}; an array of numbers can be copied as 'f32' or 'f64'`);
+        if (code > 1)
+          throw new TypeError(
+            `dtype ${show(dtype)} needs a Uint16Array of bit patterns${HAS_F16 && code === 2 ? ' or a Float16Array' : ''}; an array of numbers can be copied as 'f32' or 'f64'`,
+          );
       }
     } else {
-      throw new TypeError(`${name} must be a Float32Array, Float64Array, ${HAS_F16 ? 'Float16Array, ' : ''}Uint16Array (with dtype 'f16' or 'bf16') or an array of numbers; got ${show(dist)}`);
+      throw new TypeError(
+        `${name} must be a Float32Array, Float64Array, ${HAS_F16 ? 'Float16Array, ' : ''}Uint16Array (with dtype 'f16' or 'bf16') or an array of numbers; got ${show(dist)}`,
+      );
     }
     if (kind !== 1 && dtype !== undefined && tag !== 'Uint16Array') {
       const want = parseDtype(dtype, 'dtype');
-      if (want !== code) throw new TypeError(`dtype ${show(dtype)} does not match a ${tag} ${name} (its dtype is '${DTYPE_NAMES[code]}')`);
+      if (want !== code)
+        throw new TypeError(
+          `dtype ${show(dtype)} does not match a ${tag} ${name} (its dtype is '${DTYPE_NAMES[code]}')`,
+        );
     }
     const n = dist.length;
-    if (kind !== 1 && n === 0 && wasmBuffers.has(dist.buffer) && dist.buffer !== this.rt.memory.buffer) {
-      throw new TypeError(`${name} is a view of wasm memory made before the memory grew (it is now detached); call distributionView() again and write the distribution into the new view`);
+    if (
+      kind !== 1 &&
+      n === 0 &&
+      wasmBuffers.has(dist.buffer) &&
+      dist.buffer !== this.rt.memory.buffer
+    ) {
+      throw new TypeError(
+        `${name} is a view of wasm memory made before the memory grew (it is now detached); call distributionView() again and write the distribution into the new view`,
+      );
     }
-    if (n === 0 && !asMatrix) throw new RangeError(`${name} is empty (length 0); a distribution needs at least one symbol`);
-    if (!(n <= maxLen)) throw new RangeError(`${name} has length ${n}, above the maximum ${maxLen}`);
+    if (n === 0 && !asMatrix)
+      throw new RangeError(`${name} is empty (length 0); a distribution needs at least one symbol`);
+    if (!(n <= maxLen))
+      throw new RangeError(`${name} has length ${n}, above the maximum ${maxLen}`);
     // Every element of an array of numbers (a TypedArray.set would turn "0.5" into 0.5 and
     // null into 0 without a word).
     for (let i = 0; kind === 1 && i < n; i++) {
       const v = dist[i];
       if (typeof v === 'number') continue;
-      throw new TypeError(i === 0 && asMatrix && typeof v === 'object' && v !== null
-        ? `${name} must be flat (row-major, steps * vocab numbers), not an array of rows`
-        : `${name} must hold numbers; ${name}[${i}] is ${show(v)}`);
+      throw new TypeError(
+        i === 0 && asMatrix && typeof v === 'object' && v !== null
+          ? `${name} must be flat (row-major, steps * vocab numbers), not an array of rows`
+          : `${name} must hold numbers; ${name}[${i}] is ${show(v)}`,
+      );
     }
     this.dtype = code;
     this.len = n;
@@ -295,7 +375,9 @@ export class Stage {
       if (dist.byteOffset === this.vPtr && bytes <= this.vBytes) return this.vPtr; // zero copy
       const owner = viewOwners.get(dist);
       if (owner !== undefined && (owner.ptr === 0 || owner.vPtr !== dist.byteOffset)) {
-        throw new TypeError(`${name} is a distributionView() of ${owner === this ? 'this coder' : 'another coder'} that is no longer valid (${owner.ptr === 0 ? 'that coder was freed' : 'its staging buffer was reallocated for a larger distribution'}); call distributionView() again`);
+        throw new TypeError(
+          `${name} is a distributionView() of ${owner === this ? 'this coder' : 'another coder'} that is no longer valid (${owner.ptr === 0 ? 'that coder was freed' : 'its staging buffer was reallocated for a larger distribution'}); call distributionView() again`,
+        );
       }
     }
     let src = dist;
@@ -335,7 +417,14 @@ export class Stage {
     const rt = this.rt;
     let err;
     if (isContentError(rt, r)) {
-      err = contentError(rt, r, p + t * vocab * DTYPE_SIZES[this.dtype], this.dtype, vocab, `matrix row ${t}: distribution`);
+      err = contentError(
+        rt,
+        r,
+        p + t * vocab * DTYPE_SIZES[this.dtype],
+        this.dtype,
+        vocab,
+        `matrix row ${t}: distribution`,
+      );
     } else {
       err = libraryError(rt, r, `${what} (step ${t})`);
     }
@@ -349,7 +438,11 @@ export function disposable(...classes) {
   if (typeof Symbol.dispose !== 'symbol') return;
   for (const C of classes) {
     Object.defineProperty(C.prototype, Symbol.dispose, {
-      value: function dispose() { this.free(); }, writable: true, configurable: true,
+      value: function dispose() {
+        this.free();
+      },
+      writable: true,
+      configurable: true,
     });
   }
 }
@@ -368,8 +461,15 @@ export class DistributionCoder {
     const r = rt.x.dc_coder_create(FORMAT_CODES[format], 0, rt.scratch);
     rt.refresh();
     if (r !== 0) throw libraryError(rt, r, 'new DistributionCoder');
-    this.#s = new Stage(rt, rt.out32(0), this, 'DistributionCoder', 'dc_coder_free', 'dc_coder_staging_buffer',
-      format === 'python-0.1' ? 0 : 1);
+    this.#s = new Stage(
+      rt,
+      rt.out32(0),
+      this,
+      'DistributionCoder',
+      'dc_coder_free',
+      'dc_coder_staging_buffer',
+      format === 'python-0.1' ? 0 : 1,
+    );
     this.#format = format;
   }
 
@@ -419,7 +519,8 @@ export class DistributionCoder {
     if (this.#state !== STATE_ENCODING) this.#stateError(rt, 'encodeStep');
     s.stage(distribution, dtype, 'encodeStep');
     const n = s.len;
-    if (!(Number.isInteger(symbol) && symbol >= 0 && symbol < n)) throw symbolError(symbol, n, 'symbol');
+    if (!(Number.isInteger(symbol) && symbol >= 0 && symbol < n))
+      throw symbolError(symbol, n, 'symbol');
     const p = s.stagedPtr;
     const r = rt.x.dc_coder_encode_step(s.ptr, p, s.dtype, n, symbol);
     if (r !== 0) s.fail(r, 'encodeStep', p, 'distribution');
@@ -439,10 +540,20 @@ export class DistributionCoder {
 
   #stateError(rt, what) {
     if (what === 'decodeStep' || what === 'decodeSteps') {
-      throw withCode(new TypeError(`${what}: the coder is not decoding; call startDecoding(bytes) first`), rt, rt.codes.DC_ERR_NOT_DECODING);
+      throw withCode(
+        new TypeError(`${what}: the coder is not decoding; call startDecoding(bytes) first`),
+        rt,
+        rt.codes.DC_ERR_NOT_DECODING,
+      );
     }
     const why = this.#state === STATE_FINISHED ? 'finishEncoding() was called' : 'it is decoding';
-    throw withCode(new TypeError(`${what}: the coder is not encoding (${why}); call reset() to encode a new stream`), rt, rt.codes.DC_ERR_NOT_ENCODING);
+    throw withCode(
+      new TypeError(
+        `${what}: the coder is not encoding (${why}); call reset() to encode a new stream`,
+      ),
+      rt,
+      rt.codes.DC_ERR_NOT_ENCODING,
+    );
   }
 
   /** Ends the stream and returns its bytes (a copy). Calling it again returns them again. */
@@ -465,7 +576,9 @@ export class DistributionCoder {
     const u8 = toBytes(bytes, 'bytes');
     const n = u8.length;
     if (n === 0 && wasmBuffers.has(u8.buffer) && u8.buffer !== rt.memory.buffer) {
-      throw new TypeError('bytes is a view of wasm memory made before the memory grew (it is now detached)');
+      throw new TypeError(
+        'bytes is a view of wasm memory made before the memory grew (it is now detached)',
+      );
     }
     const p = rt.copyIn(u8, 'startDecoding');
     try {
@@ -486,20 +599,32 @@ export class DistributionCoder {
     if (this.#state !== STATE_ENCODING) this.#stateError(rt, 'encodeSteps');
     s.classify(matrix, dtype, 'matrix', MAX_MATRIX, true);
     const total = s.len;
-    if (total % vocab !== 0) throw new RangeError(`matrix has length ${total}, not a multiple of vocab (${vocab})`);
+    if (total % vocab !== 0)
+      throw new RangeError(`matrix has length ${total}, not a multiple of vocab (${vocab})`);
     const steps = total / vocab;
     if (symbols === null || typeof symbols !== 'object' || typeof symbols.length !== 'number') {
-      throw new TypeError(`symbols must be an array or typed array of integers; got ${show(symbols)}`);
+      throw new TypeError(
+        `symbols must be an array or typed array of integers; got ${show(symbols)}`,
+      );
     }
-    if (symbols.length !== steps) throw new RangeError(`symbols has length ${symbols.length} but matrix has ${steps} rows of vocab ${vocab}`);
+    if (symbols.length !== steps)
+      throw new RangeError(
+        `symbols has length ${symbols.length} but matrix has ${steps} rows of vocab ${vocab}`,
+      );
     for (let t = 0; t < steps; t++) {
       const sym = symbols[t];
-      if (!(Number.isInteger(sym) && sym >= 0 && sym < vocab)) throw symbolError(sym, vocab, `symbols[${t}]`);
+      if (!(Number.isInteger(sym) && sym >= 0 && sym < vocab))
+        throw symbolError(sym, vocab, `symbols[${t}]`);
     }
     if (steps === 0) return;
     const code = s.dtype;
     // The matrix first (a source inside wasm memory is read before anything can grow it).
-    const temp = !(s.kind !== 1 && matrix.buffer === rt.memory.buffer && matrix.byteOffset === s.vPtr && total * DTYPE_SIZES[code] <= s.vBytes);
+    const temp = !(
+      s.kind !== 1 &&
+      matrix.buffer === rt.memory.buffer &&
+      matrix.byteOffset === s.vPtr &&
+      total * DTYPE_SIZES[code] <= s.vBytes
+    );
     const p = s.place(matrix, 'matrix', 'encodeSteps', temp);
     let symPtr = 0;
     try {
@@ -522,13 +647,20 @@ export class DistributionCoder {
     if (this.#state !== STATE_DECODING) this.#stateError(rt, 'decodeSteps');
     s.classify(matrix, dtype, 'matrix', MAX_MATRIX, true);
     const total = s.len;
-    if (total % vocab !== 0) throw new RangeError(`matrix has length ${total}, not a multiple of vocab (${vocab})`);
+    if (total % vocab !== 0)
+      throw new RangeError(`matrix has length ${total}, not a multiple of vocab (${vocab})`);
     const steps = total / vocab;
-    if (count !== undefined && count !== steps) throw new RangeError(`count is ${count} but matrix has ${steps} rows of vocab ${vocab}`);
+    if (count !== undefined && count !== steps)
+      throw new RangeError(`count is ${count} but matrix has ${steps} rows of vocab ${vocab}`);
     if (steps === 0) return new Int32Array(0);
     const code = s.dtype;
     // The matrix first (a source inside wasm memory is read before anything can grow it).
-    const temp = !(s.kind !== 1 && matrix.buffer === rt.memory.buffer && matrix.byteOffset === s.vPtr && total * DTYPE_SIZES[code] <= s.vBytes);
+    const temp = !(
+      s.kind !== 1 &&
+      matrix.buffer === rt.memory.buffer &&
+      matrix.byteOffset === s.vPtr &&
+      total * DTYPE_SIZES[code] <= s.vBytes
+    );
     const p = s.place(matrix, 'matrix', 'decodeSteps', temp);
     let symPtr = 0;
     try {
@@ -547,7 +679,8 @@ export class DistributionCoder {
 disposable(DistributionCoder);
 
 function batchOptions(options, what) {
-  if (options === null || typeof options !== 'object') throw new TypeError(`${what}: options must be an object { vocab, ... }; got ${show(options)}`);
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`${what}: options must be an object { vocab, ... }; got ${show(options)}`);
   const { vocab, dtype, count } = options;
   checkCount(vocab, 'options.vocab', MAX_VOCAB);
   if (count !== undefined && (typeof count !== 'number' || !Number.isInteger(count) || count < 0)) {

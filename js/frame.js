@@ -4,8 +4,16 @@
 // .code / .codeName name the problem and, for a chunk, .chunk / .firstStep / .endStep /
 // .step say where (read from dc_frame_error_info).
 import {
-  FORMAT_CODES, FORMAT_NAMES, DistributionCoderError, libraryError, parseFormat, readOptions,
-  runtime, show, toBytes, withCode,
+  FORMAT_CODES,
+  FORMAT_NAMES,
+  DistributionCoderError,
+  libraryError,
+  parseFormat,
+  readOptions,
+  runtime,
+  show,
+  toBytes,
+  withCode,
 } from './runtime.js';
 import { Stage, disposable, symbolError } from './coder.js';
 
@@ -22,15 +30,21 @@ function parseModelId(id, what) {
   let b;
   if (typeof id === 'string') b = new TextEncoder().encode(id);
   else if (ArrayBuffer.isView(id) && id[Symbol.toStringTag] === 'Uint8Array') b = id.slice();
-  else throw new TypeError(`${what} must be a string (stored as UTF-8) or a Uint8Array; got ${show(id)}`);
-  if (b.length > MAX_MODEL_ID) throw new RangeError(`${what} is ${b.length} bytes, above the maximum ${MAX_MODEL_ID}`);
+  else
+    throw new TypeError(
+      `${what} must be a string (stored as UTF-8) or a Uint8Array; got ${show(id)}`,
+    );
+  if (b.length > MAX_MODEL_ID)
+    throw new RangeError(`${what} is ${b.length} bytes, above the maximum ${MAX_MODEL_ID}`);
   return b;
 }
 
 function parseStepsPerChunk(per, what) {
   if (per === undefined) return DEFAULT_STEPS_PER_CHUNK;
   if (typeof per !== 'number' || !Number.isInteger(per) || per < 1 || per > MAX_STEPS_PER_CHUNK) {
-    throw new RangeError(`${what} must be an integer from 1 to ${MAX_STEPS_PER_CHUNK}; got ${show(per)}`);
+    throw new RangeError(
+      `${what} must be an integer from 1 to ${MAX_STEPS_PER_CHUNK}; got ${show(per)}`,
+    );
   }
   return per;
 }
@@ -85,10 +99,27 @@ function containerError(rt, b, expected) {
     const step = rt.out64(ERR + 24);
     const where = { chunk, firstStep, endStep, step, offset };
     const steps = `chunk ${chunk} (steps ${firstStep} to ${endStep - 1})`;
-    if (code === c.DC_ERR_FRAME_TRUNCATED) return frameError(rt, code, `framed container truncated in ${steps}: it ends at byte ${b.length}`, where);
-    if (code === c.DC_ERR_FRAME_CORRUPT) return frameError(rt, code, `framed container: ${steps} is damaged (its bytes fail their CRC-32)`, where);
+    if (code === c.DC_ERR_FRAME_TRUNCATED)
+      return frameError(
+        rt,
+        code,
+        `framed container truncated in ${steps}: it ends at byte ${b.length}`,
+        where,
+      );
+    if (code === c.DC_ERR_FRAME_CORRUPT)
+      return frameError(
+        rt,
+        code,
+        `framed container: ${steps} is damaged (its bytes fail their CRC-32)`,
+        where,
+      );
     if (code === c.DC_ERR_FRAME_CHECKSUM) {
-      return frameError(rt, code, `framed container: ${steps} decoded to symbols that fail their CRC-32: the distributions differ from the encoder's`, where);
+      return frameError(
+        rt,
+        code,
+        `framed container: ${steps} decoded to symbols that fail their CRC-32: the distributions differ from the encoder's`,
+        where,
+      );
     }
     return Object.assign(libraryError(rt, code, 'decodeStep'), where); // e.g. a corrupt stream
   }
@@ -99,24 +130,62 @@ function containerError(rt, b, expected) {
     case c.DC_ERR_FRAME_MAGIC:
       return frameError(rt, code, 'not a framed container: wrong magic bytes', where);
     case c.DC_ERR_FRAME_TRUNCATED:
-      if (b.length < 4) return frameError(rt, code, `framed container truncated: ${b.length} bytes, the header alone needs more`, where);
-      if (b.length < 8) return frameError(rt, code, 'framed container truncated inside its header', where);
-      return frameError(rt, code, `framed container truncated inside its header (${b.length} of ${headerSize} bytes)`, where);
+      if (b.length < 4)
+        return frameError(
+          rt,
+          code,
+          `framed container truncated: ${b.length} bytes, the header alone needs more`,
+          where,
+        );
+      if (b.length < 8)
+        return frameError(rt, code, 'framed container truncated inside its header', where);
+      return frameError(
+        rt,
+        code,
+        `framed container truncated inside its header (${b.length} of ${headerSize} bytes)`,
+        where,
+      );
     case c.DC_ERR_FRAME_VERSION:
-      return frameError(rt, code, `framed container version ${b[4]} is not supported (this library reads version ${VERSION})`, where);
+      return frameError(
+        rt,
+        code,
+        `framed container version ${b[4]} is not supported (this library reads version ${VERSION})`,
+        where,
+      );
     case c.DC_ERR_BAD_FORMAT:
       return frameError(rt, code, `framed container names unknown stream format ${b[5]}`, where);
     case c.DC_ERR_FRAME_MODEL_ID: {
       const name = (u8) => JSON.stringify(new TextDecoder().decode(u8));
-      return frameError(rt, code, `framed container was written for model id ${name(b.subarray(20, 20 + idLen))}, not ${name(expected)}`, where);
+      return frameError(
+        rt,
+        code,
+        `framed container was written for model id ${name(b.subarray(20, 20 + idLen))}, not ${name(expected)}`,
+        where,
+      );
     }
     case c.DC_ERR_FRAME_CORRUPT:
       if (offset === 16) {
         const per = (b[16] | (b[17] << 8) | (b[18] << 16) | (b[19] << 24)) >>> 0;
-        return frameError(rt, code, `framed container header is damaged (steps per chunk ${per})`, where);
+        return frameError(
+          rt,
+          code,
+          `framed container header is damaged (steps per chunk ${per})`,
+          where,
+        );
       }
-      if (offset === headerSize - 4) return frameError(rt, code, 'framed container header is damaged (its CRC-32 does not match)', where);
-      return frameError(rt, code, `framed container is damaged: ${b.length - offset} bytes follow its last chunk`, where);
+      if (offset === headerSize - 4)
+        return frameError(
+          rt,
+          code,
+          'framed container header is damaged (its CRC-32 does not match)',
+          where,
+        );
+      return frameError(
+        rt,
+        code,
+        `framed container is damaged: ${b.length - offset} bytes follow its last chunk`,
+        where,
+      );
     default:
       return libraryError(rt, code, 'new FramedDecoder');
   }
@@ -129,7 +198,15 @@ function createReader(rt, b, expected) {
   let ip = 0;
   try {
     if (expected !== null) ip = rt.copyIn(expected, 'new FramedDecoder');
-    const r = rt.x.dc_frame_reader_create(bp, b.length, ip, expected === null ? 0 : expected.length, 0, rt.scratch, rt.scratch + ERR);
+    const r = rt.x.dc_frame_reader_create(
+      bp,
+      b.length,
+      ip,
+      expected === null ? 0 : expected.length,
+      0,
+      rt.scratch,
+      rt.scratch + ERR,
+    );
     rt.refresh();
     if (r !== 0) throw containerError(rt, b, expected);
     return rt.out32(0);
@@ -172,20 +249,38 @@ export class FramedEncoder {
     const ip = rt.copyIn(modelId, 'new FramedEncoder');
     let r;
     try {
-      r = rt.x.dc_frame_writer_create(FORMAT_CODES[format], ip, modelId.length, stepsPerChunk, 0, rt.scratch);
+      r = rt.x.dc_frame_writer_create(
+        FORMAT_CODES[format],
+        ip,
+        modelId.length,
+        stepsPerChunk,
+        0,
+        rt.scratch,
+      );
       rt.refresh();
     } finally {
       rt.x.free(ip);
     }
     if (r !== 0) throw libraryError(rt, r, 'new FramedEncoder');
-    this.#s = new Stage(rt, rt.out32(0), this, 'FramedEncoder', 'dc_frame_writer_free', 'dc_frame_writer_staging_buffer',
-      format === 'python-0.1' ? 0 : 1);
+    this.#s = new Stage(
+      rt,
+      rt.out32(0),
+      this,
+      'FramedEncoder',
+      'dc_frame_writer_free',
+      'dc_frame_writer_staging_buffer',
+      format === 'python-0.1' ? 0 : 1,
+    );
     this.#format = format;
     this.#perChunk = stepsPerChunk;
   }
 
-  get format() { return this.#format; }
-  get stepsPerChunk() { return this.#perChunk; }
+  get format() {
+    return this.#format;
+  }
+  get stepsPerChunk() {
+    return this.#perChunk;
+  }
   /** Steps encoded so far. */
   get steps() {
     const s = this.#s;
@@ -201,12 +296,19 @@ export class FramedEncoder {
   encodeStep(distribution, symbol, dtype) {
     const s = this.#s;
     if (this.#result !== null && !this.#freed) {
-      throw withCode(new TypeError('encodeStep: the FramedEncoder has finished; create a new one to encode another container'), s.rt, s.rt.codes.DC_ERR_NOT_ENCODING);
+      throw withCode(
+        new TypeError(
+          'encodeStep: the FramedEncoder has finished; create a new one to encode another container',
+        ),
+        s.rt,
+        s.rt.codes.DC_ERR_NOT_ENCODING,
+      );
     }
     const rt = s.live('encodeStep');
     s.stage(distribution, dtype, 'encodeStep');
     const n = s.len;
-    if (!(Number.isInteger(symbol) && symbol >= 0 && symbol < n)) throw symbolError(symbol, n, 'symbol');
+    if (!(Number.isInteger(symbol) && symbol >= 0 && symbol < n))
+      throw symbolError(symbol, n, 'symbol');
     const p = s.stagedPtr;
     const r = rt.x.dc_frame_writer_encode_step(s.ptr, p, s.dtype, n, symbol);
     if (r !== 0) s.fail(r, 'encodeStep', p, 'distribution');
@@ -259,8 +361,15 @@ export class FramedDecoder {
     const rt = runtime();
     const ptr = createReader(rt, b, modelId);
     this.#h = readerInfo(rt, ptr);
-    this.#s = new Stage(rt, ptr, this, 'FramedDecoder', 'dc_frame_reader_free', 'dc_frame_reader_staging_buffer',
-      this.#h.format === 'python-0.1' ? 0 : 1);
+    this.#s = new Stage(
+      rt,
+      ptr,
+      this,
+      'FramedDecoder',
+      'dc_frame_reader_free',
+      'dc_frame_reader_staging_buffer',
+      this.#h.format === 'python-0.1' ? 0 : 1,
+    );
   }
 
   /** Header fields of a container without decoding it (and without a model id check). */
@@ -275,15 +384,27 @@ export class FramedDecoder {
     }
   }
 
-  get format() { return this.#h.format; }
+  get format() {
+    return this.#h.format;
+  }
   /** Number of steps in the container. */
-  get steps() { return this.#h.steps; }
-  get stepsPerChunk() { return this.#h.stepsPerChunk; }
-  get chunks() { return this.#h.chunks; }
+  get steps() {
+    return this.#h.steps;
+  }
+  get stepsPerChunk() {
+    return this.#h.stepsPerChunk;
+  }
+  get chunks() {
+    return this.#h.chunks;
+  }
   /** The stored model identifier bytes (a copy). */
-  get modelId() { return this.#h.modelId.slice(); }
+  get modelId() {
+    return this.#h.modelId.slice();
+  }
   /** Steps decoded so far. */
-  get position() { return this.#step; }
+  get position() {
+    return this.#step;
+  }
   /** Steps whose chunk has passed its symbols' CRC (symbols below this are verified): a
    * step succeeds at a chunk's end only once the chunk is verified. */
   get verifiedSteps() {
@@ -305,7 +426,12 @@ export class FramedDecoder {
     if (this.#step >= this.#h.steps) {
       // Before the argument is looked at (as C does: the distribution is not needed).
       const code = rt.codes.DC_ERR_FRAME_END;
-      throw frameError(rt, code, `decodeStep: all ${this.#h.steps} steps of the container have been decoded`, { chunk: null, step: this.#step });
+      throw frameError(
+        rt,
+        code,
+        `decodeStep: all ${this.#h.steps} steps of the container have been decoded`,
+        { chunk: null, step: this.#step },
+      );
     }
     s.stage(distribution, dtype, 'decodeStep');
     const p = s.stagedPtr;

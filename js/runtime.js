@@ -14,14 +14,36 @@ export const FORMAT_NAMES = ['default', 'python-0.1'];
 
 // The C functions the wrappers call; init() refuses a module that lacks one.
 const REQUIRED_EXPORTS = [
-  'memory', 'malloc', 'free', 'dc_result_name', 'dc_result_string', 'dc_version_string',
-  'dc_coder_create', 'dc_coder_free', 'dc_coder_reset', 'dc_coder_reserve_output',
-  'dc_coder_staging_buffer', 'dc_coder_encode_step', 'dc_coder_encode_steps', 'dc_coder_finish_encoding',
-  'dc_coder_start_decoding', 'dc_coder_decode_step', 'dc_coder_decode_steps', 'dc_crc32',
-  'dc_frame_writer_create', 'dc_frame_writer_free', 'dc_frame_writer_encode_step',
-  'dc_frame_writer_steps', 'dc_frame_writer_staging_buffer', 'dc_frame_writer_finish',
-  'dc_frame_reader_create', 'dc_frame_reader_free', 'dc_frame_reader_info',
-  'dc_frame_reader_model_id', 'dc_frame_reader_staging_buffer', 'dc_frame_reader_decode_step',
+  'memory',
+  'malloc',
+  'free',
+  'dc_result_name',
+  'dc_result_string',
+  'dc_version_string',
+  'dc_coder_create',
+  'dc_coder_free',
+  'dc_coder_reset',
+  'dc_coder_reserve_output',
+  'dc_coder_staging_buffer',
+  'dc_coder_encode_step',
+  'dc_coder_encode_steps',
+  'dc_coder_finish_encoding',
+  'dc_coder_start_decoding',
+  'dc_coder_decode_step',
+  'dc_coder_decode_steps',
+  'dc_crc32',
+  'dc_frame_writer_create',
+  'dc_frame_writer_free',
+  'dc_frame_writer_encode_step',
+  'dc_frame_writer_steps',
+  'dc_frame_writer_staging_buffer',
+  'dc_frame_writer_finish',
+  'dc_frame_reader_create',
+  'dc_frame_reader_free',
+  'dc_frame_reader_info',
+  'dc_frame_reader_model_id',
+  'dc_frame_reader_staging_buffer',
+  'dc_frame_reader_decode_step',
   'dc_frame_reader_error_info',
 ];
 
@@ -50,7 +72,11 @@ export function withCode(err, rt, code) {
 
 /** The DistributionCoderError for a failed C call: "what: <string> (<name>)". */
 export function libraryError(rt, code, what) {
-  return new DistributionCoderError(`${what}: ${rt.resultString(code)} (${rt.resultName(code)})`, code, rt.resultName(code));
+  return new DistributionCoderError(
+    `${what}: ${rt.resultString(code)} (${rt.resultName(code)})`,
+    code,
+    rt.resultName(code),
+  );
 }
 
 /** A value as error messages name it: strings quoted, objects by their type. */
@@ -69,9 +95,13 @@ export function show(v) {
 // ---------------------------------------------------------------------------- arguments
 
 export function parseDtype(dtype, arg) {
-  if (typeof dtype !== 'string') throw new TypeError(`${arg} must be one of 'f32', 'f64', 'f16', 'bf16'; got ${show(dtype)}`);
+  if (typeof dtype !== 'string')
+    throw new TypeError(`${arg} must be one of 'f32', 'f64', 'f16', 'bf16'; got ${show(dtype)}`);
   const code = DTYPE_CODES[dtype];
-  if (code === undefined || !Object.hasOwn(DTYPE_CODES, dtype)) throw new RangeError(`${arg}: unknown dtype ${show(dtype)}; expected 'f32', 'f64', 'f16' or 'bf16'`);
+  if (code === undefined || !Object.hasOwn(DTYPE_CODES, dtype))
+    throw new RangeError(
+      `${arg}: unknown dtype ${show(dtype)}; expected 'f32', 'f64', 'f16' or 'bf16'`,
+    );
   return code;
 }
 
@@ -84,14 +114,20 @@ export function parseFormat(format, arg) {
 }
 
 export function checkCount(value, name, max) {
-  if (typeof value !== 'number') throw new TypeError(`${name} must be an integer number; got ${show(value)}`);
-  if (!Number.isInteger(value) || value < 1 || value > max) throw new RangeError(`${name} must be an integer from 1 to ${max}; got ${show(value)}`);
+  if (typeof value !== 'number')
+    throw new TypeError(`${name} must be an integer number; got ${show(value)}`);
+  if (!Number.isInteger(value) || value < 1 || value > max)
+    throw new RangeError(`${name} must be an integer from 1 to ${max}; got ${show(value)}`);
 }
 
 /** Bytes of a Uint8Array or ArrayBuffer argument (the same object's memory, no copy). */
 export function toBytes(bytes, what) {
   if (ArrayBuffer.isView(bytes) && bytes[Symbol.toStringTag] === 'Uint8Array') return bytes;
-  if (bytes instanceof ArrayBuffer || Object.prototype.toString.call(bytes) === '[object ArrayBuffer]') return new Uint8Array(bytes);
+  if (
+    bytes instanceof ArrayBuffer ||
+    Object.prototype.toString.call(bytes) === '[object ArrayBuffer]'
+  )
+    return new Uint8Array(bytes);
   throw new TypeError(`${what} must be a Uint8Array or an ArrayBuffer; got ${show(bytes)}`);
 }
 
@@ -103,10 +139,13 @@ export function toBytes(bytes, what) {
  */
 export function readOptions(options, table, what) {
   if (options === undefined) options = {};
-  if (options === null || typeof options !== 'object') throw new TypeError(`${what}options must be an object; got ${show(options)}`);
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`${what}options must be an object; got ${show(options)}`);
   for (const key of Object.keys(options)) {
     if (!Object.hasOwn(table, key)) {
-      throw new TypeError(`${what}options.${key} is not an option (known options: ${Object.keys(table).join(', ')})`);
+      throw new TypeError(
+        `${what}options.${key} is not an option (known options: ${Object.keys(table).join(', ')})`,
+      );
     }
   }
   const out = {};
@@ -121,7 +160,10 @@ class Runtime {
   constructor(instance) {
     const x = instance.exports;
     for (const name of REQUIRED_EXPORTS) {
-      if (!(name in x)) throw new TypeError(`init: the WebAssembly module does not export "${name}"; it is not a distribution-coder module`);
+      if (!(name in x))
+        throw new TypeError(
+          `init: the WebAssembly module does not export "${name}"; it is not a distribution-coder module`,
+        );
     }
     this.x = x;
     this.memory = x.memory;
@@ -142,7 +184,12 @@ class Runtime {
     // 64 bytes for out-parameters (pointers, sizes, a decoded symbol, a failed step; at
     // byte 8 a frame's dc_frame_error_info or dc_frame_info).
     this.scratch = x.malloc(64) >>> 0;
-    if (this.scratch === 0) throw new DistributionCoderError('init: out of memory', this.codes.DC_ERR_OUT_OF_MEMORY, 'DC_ERR_OUT_OF_MEMORY');
+    if (this.scratch === 0)
+      throw new DistributionCoderError(
+        'init: out of memory',
+        this.codes.DC_ERR_OUT_OF_MEMORY,
+        'DC_ERR_OUT_OF_MEMORY',
+      );
     this.version = this.cString(x.dc_version_string());
     this.refresh();
   }
@@ -213,7 +260,12 @@ class Runtime {
   alloc(bytes, what) {
     const p = this.x.malloc(Math.max(bytes, 1)) >>> 0;
     this.refresh();
-    if (p === 0) throw new DistributionCoderError(`${what}: out of memory (${bytes} bytes)`, this.codes.DC_ERR_OUT_OF_MEMORY, 'DC_ERR_OUT_OF_MEMORY');
+    if (p === 0)
+      throw new DistributionCoderError(
+        `${what}: out of memory (${bytes} bytes)`,
+        this.codes.DC_ERR_OUT_OF_MEMORY,
+        'DC_ERR_OUT_OF_MEMORY',
+      );
     return p;
   }
 
@@ -224,7 +276,10 @@ class Runtime {
     const n = u8.length;
     const p = this.alloc(n, what);
     // Making room may have grown the memory: read a source inside it from the new buffer.
-    const src = srcInWasm && u8.buffer !== this.memory.buffer ? new Uint8Array(this.memory.buffer, srcOffset, n) : u8;
+    const src =
+      srcInWasm && u8.buffer !== this.memory.buffer
+        ? new Uint8Array(this.memory.buffer, srcOffset, n)
+        : u8;
     this.u8.set(src, p);
     return p;
   }
@@ -256,9 +311,21 @@ async function instantiate(source) {
   let holder = null;
   const imports = makeImports(() => holder);
   let src = await source;
-  if (src !== null && typeof src === 'object' && typeof src.arrayBuffer === 'function' && !(src instanceof WebAssembly.Module)) {
-    if (src.ok === false) throw new Error(`init: fetching the wasm module failed: HTTP ${src.status} ${src.statusText || ''}`.trim());
-    if (typeof Response === 'function' && src instanceof Response && typeof WebAssembly.instantiateStreaming === 'function') {
+  if (
+    src !== null &&
+    typeof src === 'object' &&
+    typeof src.arrayBuffer === 'function' &&
+    !(src instanceof WebAssembly.Module)
+  ) {
+    if (src.ok === false)
+      throw new Error(
+        `init: fetching the wasm module failed: HTTP ${src.status} ${src.statusText || ''}`.trim(),
+      );
+    if (
+      typeof Response === 'function' &&
+      src instanceof Response &&
+      typeof WebAssembly.instantiateStreaming === 'function'
+    ) {
       try {
         const { instance } = await WebAssembly.instantiateStreaming(src.clone(), imports);
         holder = new Runtime(instance);
@@ -276,7 +343,9 @@ async function instantiate(source) {
   } else if (src instanceof ArrayBuffer || ArrayBuffer.isView(src)) {
     ({ instance } = await WebAssembly.instantiate(src, imports));
   } else {
-    throw new TypeError(`init: source must be a WebAssembly.Module, an ArrayBuffer or typed array of wasm bytes, or a Response (or a promise of one); got ${show(src)}`);
+    throw new TypeError(
+      `init: source must be a WebAssembly.Module, an ArrayBuffer or typed array of wasm bytes, or a Response (or a promise of one); got ${show(src)}`,
+    );
   }
   holder = new Runtime(instance);
   return holder;
@@ -286,7 +355,10 @@ async function instantiate(source) {
  * it for a module of any size; browsers' main threads do not, so the ES entry awaits). */
 export function instantiateSync(bytes) {
   let holder = null;
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), makeImports(() => holder));
+  const instance = new WebAssembly.Instance(
+    new WebAssembly.Module(bytes),
+    makeImports(() => holder),
+  );
   holder = new Runtime(instance);
   return holder;
 }
@@ -310,8 +382,10 @@ export function runtime() {
   if (current) return current;
   throw new Error(
     'distribution-coder: the WebAssembly module could not be instantiated automatically ' +
-    `(${initError && initError.message}); call \`await init(moduleOrBytesOrResponse)\` first ` +
-    '(e.g. with dist/distribution_coder.wasm from this package)', { cause: initError });
+      `(${initError && initError.message}); call \`await init(moduleOrBytesOrResponse)\` first ` +
+      '(e.g. with dist/distribution_coder.wasm from this package)',
+    { cause: initError },
+  );
 }
 
 // The automatic instantiation (scripts/build-cjs.mjs turns this line into

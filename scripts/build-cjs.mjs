@@ -18,17 +18,28 @@ export function cjsSource() {
   const b64 = /export default ("[A-Za-z0-9+/=]*");/.exec(inline);
   if (!b64) throw new Error('dist/wasm-inline.js: no base64 string (run npm run build)');
   // What index.js exports, as `export { a, b } from './x.js';` lines.
-  const names = [...readFileSync(join(root, 'js', 'index.js'), 'utf8').matchAll(/^export \{([^}]*)\} from/gm)]
-    .flatMap((m) => m[1].split(',').map((n) => n.trim()).filter(Boolean));
+  const names = [
+    ...readFileSync(join(root, 'js', 'index.js'), 'utf8').matchAll(/^export \{([^}]*)\} from/gm),
+  ].flatMap((m) =>
+    m[1]
+      .split(',')
+      .map((n) => n.trim())
+      .filter(Boolean),
+  );
   let body = '';
   for (const file of SOURCES) {
     let text = readFileSync(join(root, file), 'utf8');
     text = text.replace(/^import [\s\S]*?from '[^']+';\n/gm, '');
     text = text.replace(/^export (async function|function|class|const|let) /gm, '$1 ');
-    if (/^\s*(import|export)\b/m.test(text)) throw new Error(`${file}: an import/export the CommonJS build does not handle`);
+    if (/^\s*(import|export)\b/m.test(text))
+      throw new Error(`${file}: an import/export the CommonJS build does not handle`);
     if (file === 'js/runtime.js') {
-      if (!text.includes(ASYNC_INIT)) throw new Error(`${file}: the automatic instantiation line changed`);
-      text = text.replace(ASYNC_INIT, 'current = instantiateSync(base64ToBytes(inlineWasmBase64));');
+      if (!text.includes(ASYNC_INIT))
+        throw new Error(`${file}: the automatic instantiation line changed`);
+      text = text.replace(
+        ASYNC_INIT,
+        'current = instantiateSync(base64ToBytes(inlineWasmBase64));',
+      );
     }
     body += `// ---- ${file}\n${text}\n`;
   }

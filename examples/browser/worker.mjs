@@ -29,7 +29,8 @@ async function onnxRuntime() {
 }
 
 async function makeModel(id) {
-  if (id === ContextMixingModel.id) return { model: new ContextMixingModel(), label: ContextMixingModel.label };
+  if (id === ContextMixingModel.id)
+    return { model: new ContextMixingModel(), label: ContextMixingModel.label };
   if (id === OnnxByteModel.id) {
     const ort = await onnxRuntime();
     if (!onnxBytesPromise) {
@@ -38,7 +39,10 @@ async function makeModel(id) {
         return r.arrayBuffer();
       });
     }
-    return { model: await OnnxByteModel.create(ort, await onnxBytesPromise), label: OnnxByteModel.label };
+    return {
+      model: await OnnxByteModel.create(ort, await onnxBytesPromise),
+      label: OnnxByteModel.label,
+    };
   }
   throw new Error(`unknown model id ${id}`);
 }
@@ -70,7 +74,9 @@ self.onmessage = async (event) => {
       const { bytes, verified } = await decompress(dc, model, new Uint8Array(msg.file), progress);
       const ms = performance.now() - t0;
       if (model.release) await model.release();
-      postMessage({ type: 'decompressed', bytes: bytes.buffer, verified, ms, modelLabel: label }, [bytes.buffer]);
+      postMessage({ type: 'decompressed', bytes: bytes.buffer, verified, ms, modelLabel: label }, [
+        bytes.buffer,
+      ]);
     }
   } catch (e) {
     postMessage({ type: 'error', message: e && e.message ? e.message : String(e) });

@@ -29,7 +29,8 @@ export function containerModelId(id) {
 /** The model class id a compressed file names (FramedDecoder.inspect reads its header). */
 export function modelIdOf(lib, file) {
   const name = new TextDecoder().decode(lib.FramedDecoder.inspect(file).modelId);
-  if (!name.startsWith(MODEL_ID_PREFIX)) throw new Error(`not a compressed file of this example (model id ${JSON.stringify(name)})`);
+  if (!name.startsWith(MODEL_ID_PREFIX))
+    throw new Error(`not a compressed file of this example (model id ${JSON.stringify(name)})`);
   return Number(name.slice(MODEL_ID_PREFIX.length));
 }
 

@@ -23,7 +23,10 @@ test('require() resolves to the CommonJS entry and gives the same API', () => {
   assert.deepEqual(Object.keys(cjs).sort(), Object.keys(esm).sort());
   for (const name of Object.keys(esm)) assert.equal(typeof cjs[name], typeof esm[name], name);
   assert.equal(cjs.version(), esm.version());
-  assert.throws(() => new cjs.DistributionCoder({ tolerence: 1 }), { name: 'TypeError', message: /options\.tolerence/ });
+  assert.throws(() => new cjs.DistributionCoder({ tolerence: 1 }), {
+    name: 'TypeError',
+    message: /options\.tolerence/,
+  });
 });
 
 // Streams of three kinds, written by whichever module `dc` is (printed as hex).
@@ -55,9 +58,15 @@ const SCRIPT = `
 `;
 
 test('the same bytes from require() (a CommonJS process) as from import', () => {
-  const run = (args, code) => JSON.parse(execFileSync(process.execPath, [...args, '-e', code], { cwd: root, encoding: 'utf8' }));
+  const run = (args, code) =>
+    JSON.parse(
+      execFileSync(process.execPath, [...args, '-e', code], { cwd: root, encoding: 'utf8' }),
+    );
   const fromCjs = run([], `const dc = require('distribution-coder');\n${SCRIPT}`);
-  const fromEsm = run(['--input-type=module'], `import * as dc from 'distribution-coder';\n${SCRIPT}`);
+  const fromEsm = run(
+    ['--input-type=module'],
+    `import * as dc from 'distribution-coder';\n${SCRIPT}`,
+  );
   assert.deepEqual(fromCjs, fromEsm);
   assert.equal(fromCjs[3], 'true');
   assert.ok(fromCjs[0].length > 100);

@@ -4,9 +4,11 @@
 export function rng(seed) {
   let x = seed >>> 0 || 1;
   return () => {
-    x ^= x << 13; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
     x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
+    x ^= x << 5;
+    x >>>= 0;
     return x / 4294967296;
   };
 }
@@ -37,7 +39,14 @@ export function countSets(fn) {
   const proto = Object.getPrototypeOf(Float32Array.prototype);
   const orig = proto.set;
   let n = 0;
-  proto.set = function (...args) { n++; return orig.apply(this, args); };
-  try { fn(); } finally { proto.set = orig; }
+  proto.set = function (...args) {
+    n++;
+    return orig.apply(this, args);
+  };
+  try {
+    fn();
+  } finally {
+    proto.set = orig;
+  }
   return n;
 }

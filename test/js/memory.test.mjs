@@ -48,7 +48,10 @@ test('a 1,000,000-step session: memory bounded apart from the output', () => {
   const bytes = enc.finishEncoding();
   const grown = wasmMemoryBytes() - before;
   // The output buffer doubles as it grows: at most 2x the output, plus one 64 KiB page.
-  assert.ok(grown <= 2 * bytes.length + 65536, `wasm memory grew ${grown} bytes for ${bytes.length} bytes of output`);
+  assert.ok(
+    grown <= 2 * bytes.length + 65536,
+    `wasm memory grew ${grown} bytes for ${bytes.length} bytes of output`,
+  );
   const heapGrown = process.memoryUsage().heapUsed - heapBefore;
   assert.ok(heapGrown < 64 * 1024 * 1024, `JS heap grew ${heapGrown} bytes`);
 
@@ -78,7 +81,10 @@ test('forgotten coders are freed by the FinalizationRegistry backstop', async ()
     }
     console.log(wasmMemoryBytes());
   `;
-  const out = execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+  const out = execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   const bytes = Number(out.trim());
   assert.ok(bytes < 400 * 1024 * 1024, `wasm memory reached ${bytes} bytes`);
 });
@@ -102,7 +108,9 @@ test('forgotten coders cost linear time: wasm memory grows in a few geometric st
     }
   }
   const seconds = (performance.now() - t0) / 1000;
-  console.log(`# 20,000 forgotten coders: ${grows} grows, ${start} -> ${last} bytes, ${seconds.toFixed(2)} s`);
+  console.log(
+    `# 20,000 forgotten coders: ${grows} grows, ${start} -> ${last} bytes, ${seconds.toFixed(2)} s`,
+  );
   assert.ok(last - start > 20000 * 1024, 'the coders are live: their buffers are in memory');
   // 64 KiB steps would be > 600 grows; a quarter at a time is ~25.
   assert.ok(grows <= 40, `${grows} grows of wasm memory for 20,000 coders`);

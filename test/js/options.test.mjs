@@ -11,21 +11,41 @@ test('an unknown option is refused with a TypeError naming it', () => {
     name: 'TypeError',
     message: 'options.tolerence is not an option (known options: format)',
   });
-  assert.throws(() => new DistributionCoder({ Format: 'default' }), { name: 'TypeError', message: /options\.Format is not an option/ });
+  assert.throws(() => new DistributionCoder({ Format: 'default' }), {
+    name: 'TypeError',
+    message: /options\.Format is not an option/,
+  });
   // Even when its value is undefined: a misspelt key is a bug either way.
-  assert.throws(() => new DistributionCoder({ fromat: undefined }), { name: 'TypeError', message: /options\.fromat/ });
-  assert.throws(() => new FramedEncoder({ format: 'default', tolerence: 1e-5 }), { name: 'TypeError', message: /options\.tolerence/ });
+  assert.throws(() => new DistributionCoder({ fromat: undefined }), {
+    name: 'TypeError',
+    message: /options\.fromat/,
+  });
+  assert.throws(() => new FramedEncoder({ format: 'default', tolerence: 1e-5 }), {
+    name: 'TypeError',
+    message: /options\.tolerence/,
+  });
   // Inherited and symbol keys are not options someone wrote: ignored as before.
   const inherited = Object.create({ tolerence: 1 });
   assert.equal(new DistributionCoder(inherited).format, 'default');
 });
 
 test('an option of the wrong type is refused, naming the option and the value', () => {
-  assert.throws(() => new DistributionCoder({ format: 1 }), { name: 'RangeError', message: "options.format must be 'default' or 'python-0.1'; got 1" });
-  assert.throws(() => new DistributionCoder({ format: null }), { message: /options\.format .* got null/ });
-  assert.throws(() => new FramedEncoder({ stepsPerChunk: '8' }), { name: 'RangeError', message: /options\.stepsPerChunk .* got "8"/ });
+  assert.throws(() => new DistributionCoder({ format: 1 }), {
+    name: 'RangeError',
+    message: "options.format must be 'default' or 'python-0.1'; got 1",
+  });
+  assert.throws(() => new DistributionCoder({ format: null }), {
+    message: /options\.format .* got null/,
+  });
+  assert.throws(() => new FramedEncoder({ stepsPerChunk: '8' }), {
+    name: 'RangeError',
+    message: /options\.stepsPerChunk .* got "8"/,
+  });
   for (const options of [null, 5, 'default', () => {}]) {
-    assert.throws(() => new DistributionCoder(options), { name: 'TypeError', message: /^options must be an object/ });
+    assert.throws(() => new DistributionCoder(options), {
+      name: 'TypeError',
+      message: /^options must be an object/,
+    });
   }
   // A refused constructor leaves the module able to make coders that work.
   const c = new DistributionCoder({ format: 'default' });
@@ -58,18 +78,25 @@ test('every element of a plain-array distribution is checked, naming its index a
 
   const d = new DistributionCoder();
   d.startDecoding(ref.finishEncoding());
-  assert.throws(() => d.decodeStep([0.5, { valueOf: () => 0.5 }]), { name: 'TypeError', message: 'distribution must hold numbers; distribution[1] is a Object' });
+  assert.throws(() => d.decodeStep([0.5, { valueOf: () => 0.5 }]), {
+    name: 'TypeError',
+    message: 'distribution must hold numbers; distribution[1] is a Object',
+  });
   assert.equal(d.decodeStep([0.5, 0.5]), 1);
 });
 
 test('every element of a plain-array batch matrix is checked', () => {
   const c = new DistributionCoder();
   assert.throws(() => c.encodeSteps([0.5, 0.5, 0.5, '0.5'], [0, 0], { vocab: 2 }), {
-    name: 'TypeError', message: 'matrix must hold numbers; matrix[3] is "0.5"',
+    name: 'TypeError',
+    message: 'matrix must hold numbers; matrix[3] is "0.5"',
   });
   assert.throws(() => c.encodeSteps([[0.5, 0.5]], [0], { vocab: 2 }), { message: /must be flat/ });
   const f = new FramedEncoder();
-  assert.throws(() => f.encodeStep([0.5, null], 0), { name: 'TypeError', message: 'distribution must hold numbers; distribution[1] is null' });
+  assert.throws(() => f.encodeStep([0.5, null], 0), {
+    name: 'TypeError',
+    message: 'distribution must hold numbers; distribution[1] is null',
+  });
   assert.equal(f.steps, 0);
   f.free();
 });

@@ -30,7 +30,7 @@ function scribble(views, round) {
   }
 }
 
-test('writes through stale views leave every other coder\'s stream byte for byte intact', () => {
+test("writes through stale views leave every other coder's stream byte for byte intact", () => {
   // Room first, so that no allocation below grows wasm memory (growth detaches every view,
   // and a detached view cannot write at all): 16 MiB staged in a coder, then freed.
   const warm = new DistributionCoder();
@@ -72,7 +72,9 @@ test('writes through stale views leave every other coder\'s stream byte for byte
   // Live coders made after, with blocks of the sizes just given back (the allocator would
   // hand out the same addresses if they had been freed), writing their distributions in
   // place while the stale views are scribbled over between every fill and every step.
-  const coders = fixtures.map((_, i) => (i % 2 ? new FramedEncoder({ stepsPerChunk: 7 }) : new DistributionCoder()));
+  const coders = fixtures.map((_, i) =>
+    i % 2 ? new FramedEncoder({ stepsPerChunk: 7 }) : new DistributionCoder(),
+  );
   for (let t = 0; t < STEPS; t++) {
     coders.forEach((c, i) => {
       const view = c.distributionView(VOCAB);
@@ -104,11 +106,16 @@ test('writes through stale views leave every other coder\'s stream byte for byte
   }
   decoders.forEach((d) => d.free());
 
-  for (const v of stale) assert.ok(v.length > 0, 'the stale views stayed attached: the writes happened');
+  for (const v of stale)
+    assert.ok(v.length > 0, 'the stale views stayed attached: the writes happened');
 
   // The stale views are refused when passed back, and the module goes on working.
   const c = new DistributionCoder();
-  for (const v of stale) assert.throws(() => c.encodeStep(v, 0, v instanceof Uint16Array ? 'f16' : undefined), { name: 'TypeError', message: /no longer valid/ });
+  for (const v of stale)
+    assert.throws(() => c.encodeStep(v, 0, v instanceof Uint16Array ? 'f16' : undefined), {
+      name: 'TypeError',
+      message: /no longer valid/,
+    });
   const again = new DistributionCoder();
   fixtures[0].dists.forEach((d, t) => again.encodeStep(d, fixtures[0].syms[t]));
   assert.deepEqual(again.finishEncoding(), expected[0]);
@@ -116,7 +123,7 @@ test('writes through stale views leave every other coder\'s stream byte for byte
   again.free();
 });
 
-test('a copied distribution no longer overwrites the coder\'s own view', () => {
+test("a copied distribution no longer overwrites the coder's own view", () => {
   const c = new DistributionCoder();
   const view = c.distributionView(4, 'f64');
   view.set([0.1, 0.2, 0.3, 0.4]);
