@@ -1,5 +1,5 @@
 // Types for js/frame.js: the framed container (docs/FORMAT.md, "Framed container").
-import type { DType, Distribution, Format } from './index.js';
+import type { Bytes, DecodeStep, DistributionViews, EncodeStep, Format } from './index.js';
 
 export interface FramedEncoderOptions {
   /** Stream format of every chunk. Default 'default'. */
@@ -18,14 +18,11 @@ export class FramedEncoder {
   /** Steps encoded so far. */
   readonly steps: number;
   /** Same arguments and errors as DistributionCoder.encodeStep; a refused step changes nothing. */
-  encodeStep(distribution: Distribution, symbol: number, dtype?: DType): void;
-  /** As DistributionCoder.distributionView: a view of this encoder's staging buffer. */
-  distributionView(vocab: number, dtype: 'f64'): Float64Array;
-  distributionView(vocab: number, dtype: 'f16' | 'bf16'): Uint16Array;
-  distributionView(vocab: number, dtype?: 'f32'): Float32Array;
-  distributionView(vocab: number, dtype?: DType): Float32Array | Float64Array | Uint16Array;
+  encodeStep: EncodeStep['encodeStep'];
+  /** As DistributionCoder.distributionView: a view of this encoder's own block. */
+  distributionView: DistributionViews['distributionView'];
   /** The container (a new copy each call). Later encodeStep calls throw (code DC_ERR_NOT_ENCODING). */
-  finish(): Uint8Array;
+  finish(): Bytes;
   /** Frees the wasm coder (finish() also does). Idempotent. */
   free(): void;
   [Symbol.dispose](): void;
@@ -41,7 +38,7 @@ export interface FrameInfo {
   steps: number;
   stepsPerChunk: number;
   chunks: number;
-  modelId: Uint8Array;
+  modelId: Bytes;
 }
 
 /**
@@ -60,17 +57,14 @@ export class FramedDecoder {
   readonly steps: number;
   readonly stepsPerChunk: number;
   readonly chunks: number;
-  readonly modelId: Uint8Array;
+  readonly modelId: Bytes;
   /** Steps decoded so far. */
   readonly position: number;
   /** Steps whose chunk passed its symbols' CRC: symbols below this index are verified. */
   readonly verifiedSteps: number;
-  decodeStep(distribution: Distribution, dtype?: DType): number;
-  /** As DistributionCoder.distributionView: a view of this decoder's staging buffer. */
-  distributionView(vocab: number, dtype: 'f64'): Float64Array;
-  distributionView(vocab: number, dtype: 'f16' | 'bf16'): Uint16Array;
-  distributionView(vocab: number, dtype?: 'f32'): Float32Array;
-  distributionView(vocab: number, dtype?: DType): Float32Array | Float64Array | Uint16Array;
+  decodeStep: DecodeStep['decodeStep'];
+  /** As DistributionCoder.distributionView: a view of this decoder's own block. */
+  distributionView: DistributionViews['distributionView'];
   free(): void;
   [Symbol.dispose](): void;
 }
