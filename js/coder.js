@@ -171,6 +171,7 @@ export class Stage {
     this.dtype = 0;
     this.len = 0;
     this.kind = 0; // 0: typed array of the dtype's width, 1: array-like to convert, 2: Float16Array
+    this.matrixTemp = false;
     // A backstop only: the held value must not reference the owner.
     this.cell = { rt, ptr, free: freeExport, block: null };
     if (freeRegistry) freeRegistry.register(owner, this.cell, this);
@@ -400,6 +401,29 @@ export class Stage {
     return p;
   }
 
+  /** classify() for a batch matrix of rows of `vocab` elements; returns the row count. */
+  classifyMatrix(matrix, dtype, vocab) {
+    this.classify(matrix, dtype, 'matrix', MAX_MATRIX, true);
+    const total = this.len;
+    if (total % vocab !== 0)
+      throw new RangeError(`matrix has length ${total}, not a multiple of vocab (${vocab})`);
+    return total / vocab;
+  }
+
+  /** Puts a classified batch matrix into wasm memory: in place when it is the current view,
+   * else into a temporary block (matrixTemp is then true: the caller frees it). The matrix
+   * is read first, before anything can grow memory. */
+  placeMatrix(matrix, what) {
+    const rt = this.rt;
+    this.matrixTemp = !(
+      this.kind !== 1 &&
+      matrix.buffer === rt.memory.buffer &&
+      matrix.byteOffset === this.vPtr &&
+      this.len * DTYPE_SIZES[this.dtype] <= this.vBytes
+    );
+    return this.place(matrix, 'matrix', what, this.matrixTemp);
+  }
+
   /** Throws the error for a C refusal of the staged distribution at `p`. */
   fail(r, what, p, name) {
     this.failContent(r, p, name);
@@ -597,11 +621,7 @@ export class DistributionCoder {
     const rt = s.live('encodeSteps');
     const { vocab, dtype } = batchOptions(options, 'encodeSteps');
     if (this.#state !== STATE_ENCODING) this.#stateError(rt, 'encodeSteps');
-    s.classify(matrix, dtype, 'matrix', MAX_MATRIX, true);
-    const total = s.len;
-    if (total % vocab !== 0)
-      throw new RangeError(`matrix has length ${total}, not a multiple of vocab (${vocab})`);
-    const steps = total / vocab;
+    const steps = s.classifyMatrix(matrix, dtype, vocab);
     if (symbols === null || typeof symbols !== 'object' || typeof symbols.length !== 'number') {
       throw new TypeError(
         `symbols must be an array or typed array of integers; got ${show(symbols)}`,
@@ -618,14 +638,8 @@ export class DistributionCoder {
     }
     if (steps === 0) return;
     const code = s.dtype;
-    // The matrix first (a source inside wasm memory is read before anything can grow it).
-    const temp = !(
-      s.kind !== 1 &&
-      matrix.buffer === rt.memory.buffer &&
-      matrix.byteOffset === s.vPtr &&
-      total * DTYPE_SIZES[code] <= s.vBytes
-    );
-    const p = s.place(matrix, 'matrix', 'encodeSteps', temp);
+    const p = s.placeMatrix(matrix, 'encodeSteps');
+    const temp = s.matrixTemp;
     let symPtr = 0;
     try {
       symPtr = rt.alloc(steps * 4, 'encodeSteps');
@@ -645,23 +659,13 @@ export class DistributionCoder {
     const rt = s.live('decodeSteps');
     const { vocab, dtype, count } = batchOptions(options, 'decodeSteps');
     if (this.#state !== STATE_DECODING) this.#stateError(rt, 'decodeSteps');
-    s.classify(matrix, dtype, 'matrix', MAX_MATRIX, true);
-    const total = s.len;
-    if (total % vocab !== 0)
-      throw new RangeError(`matrix has length ${total}, not a multiple of vocab (${vocab})`);
-    const steps = total / vocab;
+    const steps = s.classifyMatrix(matrix, dtype, vocab);
     if (count !== undefined && count !== steps)
       throw new RangeError(`count is ${count} but matrix has ${steps} rows of vocab ${vocab}`);
     if (steps === 0) return new Int32Array(0);
     const code = s.dtype;
-    // The matrix first (a source inside wasm memory is read before anything can grow it).
-    const temp = !(
-      s.kind !== 1 &&
-      matrix.buffer === rt.memory.buffer &&
-      matrix.byteOffset === s.vPtr &&
-      total * DTYPE_SIZES[code] <= s.vBytes
-    );
-    const p = s.place(matrix, 'matrix', 'decodeSteps', temp);
+    const p = s.placeMatrix(matrix, 'decodeSteps');
+    const temp = s.matrixTemp;
     let symPtr = 0;
     try {
       symPtr = rt.alloc(steps * 4, 'decodeSteps');
@@ -678,9 +682,19 @@ export class DistributionCoder {
 
 disposable(DistributionCoder);
 
+const BATCH_OPTIONS = ['vocab', 'dtype', 'count'];
+
 function batchOptions(options, what) {
   if (options === null || typeof options !== 'object')
     throw new TypeError(`${what}: options must be an object { vocab, ... }; got ${show(options)}`);
+  const known = what === 'decodeSteps' ? BATCH_OPTIONS : BATCH_OPTIONS.slice(0, 2);
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new TypeError(
+        `${what}: options.${key} is not an option (known options: ${known.join(', ')})`,
+      );
+    }
+  }
   const { vocab, dtype, count } = options;
   checkCount(vocab, 'options.vocab', MAX_VOCAB);
   if (count !== undefined && (typeof count !== 'number' || !Number.isInteger(count) || count < 0)) {

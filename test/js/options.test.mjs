@@ -100,3 +100,22 @@ test('every element of a plain-array batch matrix is checked', () => {
   assert.equal(f.steps, 0);
   f.free();
 });
+
+test('unknown batch options are refused too', () => {
+  const c = new DistributionCoder();
+  assert.throws(() => c.encodeSteps([0.5, 0.5], [0], { vocab: 2, dtyp: 'f32' }), {
+    name: 'TypeError',
+    message: 'encodeSteps: options.dtyp is not an option (known options: vocab, dtype)',
+  });
+  assert.throws(() => c.encodeSteps([0.5, 0.5], [0], { vocab: 2, count: 1 }), {
+    message: /options\.count is not an option/,
+  });
+  c.encodeSteps([0.5, 0.5], [1], { vocab: 2 });
+  c.startDecoding(c.finishEncoding());
+  assert.throws(() => c.decodeSteps([0.5, 0.5], { vocab: 2, cout: 1 }), {
+    name: 'TypeError',
+    message: 'decodeSteps: options.cout is not an option (known options: vocab, dtype, count)',
+  });
+  assert.deepEqual([...c.decodeSteps([0.5, 0.5], { vocab: 2, count: 1 })], [1]);
+  c.free();
+});
