@@ -37,7 +37,12 @@ const env = { ...process.env };
 if (!env.NODE_PATH) env.NODE_PATH = '/usr/share/nodejs'; // Debian's emcc needs it
 
 function run(cmd, argv, quiet = true) {
-  const r = spawnSync(cmd, argv, { cwd: root, env, stdio: quiet ? 'pipe' : 'inherit', encoding: 'utf8' });
+  const r = spawnSync(cmd, argv, {
+    cwd: root,
+    env,
+    stdio: quiet ? 'pipe' : 'inherit',
+    encoding: 'utf8',
+  });
   if (r.error || r.status !== 0) {
     const why = r.error ? r.error.message : `${r.stdout || ''}${r.stderr || ''}`.slice(-2000);
     throw new Error(`${cmd} ${argv.join(' ')} failed: ${why}`);
@@ -48,8 +53,23 @@ function buildWasm(dir, simd) {
   const out = join(root, dir, 'bench', 'distribution_coder_bench.wasm');
   if (!NO_BUILD) {
     console.error(`building ${dir} (wasm SIMD ${simd}) ...`);
-    run('emcmake', ['cmake', '-S', '.', '-B', dir, `-DDC_WASM_SIMD=${simd}`, '-DCMAKE_BUILD_TYPE=Release']);
-    run('cmake', ['--build', dir, '--target', 'distribution_coder_bench_wasm_opt', '-j', process.env.DC_BUILD_JOBS || '2']);
+    run('emcmake', [
+      'cmake',
+      '-S',
+      '.',
+      '-B',
+      dir,
+      `-DDC_WASM_SIMD=${simd}`,
+      '-DCMAKE_BUILD_TYPE=Release',
+    ]);
+    run('cmake', [
+      '--build',
+      dir,
+      '--target',
+      'distribution_coder_bench_wasm_opt',
+      '-j',
+      process.env.DC_BUILD_JOBS || '2',
+    ]);
   }
   return readFileSync(out);
 }
@@ -61,7 +81,14 @@ function runNative() {
     if (!NO_BUILD) {
       console.error(`building ${dir} (native) ...`);
       run('cmake', ['-S', '.', '-B', dir, '-DCMAKE_BUILD_TYPE=Release', '-DDC_BUILD_TESTS=OFF']);
-      run('cmake', ['--build', dir, '--target', 'bench_native', '-j', process.env.DC_BUILD_JOBS || '2']);
+      run('cmake', [
+        '--build',
+        dir,
+        '--target',
+        'bench_native',
+        '-j',
+        process.env.DC_BUILD_JOBS || '2',
+      ]);
     }
     console.error('running the native bench ...');
     run(join(root, dir, 'bench', 'bench_native'), [json]);
@@ -98,7 +125,7 @@ function zipfSoftmax(n, rand) {
     if (p[i] > mx) mx = p[i];
   }
   let s = 0;
-  for (let i = 0; i < n; i++) s += (p[i] = Math.exp(p[i] - mx));
+  for (let i = 0; i < n; i++) s += p[i] = Math.exp(p[i] - mx);
   for (let i = 0; i < n; i++) p[i] /= s;
   return p;
 }
@@ -124,7 +151,8 @@ function toBf16(x) {
   return ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16) & 0xffff;
 }
 
-function toF16(x) { // positive finite values below 1, round to nearest even
+function toF16(x) {
+  // positive finite values below 1, round to nearest even
   f32buf[0] = x;
   const b = u32buf[0];
   if (b === 0) return 0;
@@ -135,7 +163,7 @@ function toF16(x) { // positive finite values below 1, round to nearest even
   let h = Math.floor(m / 2 ** shift);
   const rem = m - h * 2 ** shift;
   const half = 2 ** (shift - 1);
-  if (rem > half || (rem === half && (h & 1))) h++;
+  if (rem > half || (rem === half && h & 1)) h++;
   if (e >= 1) return ((e << 10) + h - 1024) & 0xffff; // h in [1024, 2048]: carries into e
   return h;
 }
@@ -202,7 +230,9 @@ function stepsFor(bytes, min = 40, max = 40000) {
 // ------------------------------------------------------------------------------ measurements
 
 async function rawModule(bytes) {
-  const { instance } = await WebAssembly.instantiate(bytes, { env: { emscripten_notify_memory_growth() {} } });
+  const { instance } = await WebAssembly.instantiate(bytes, {
+    env: { emscripten_notify_memory_growth() {} },
+  });
   const x = instance.exports;
   if (typeof x._initialize === 'function') x._initialize();
   return x;
@@ -212,16 +242,33 @@ async function rawModule(bytes) {
 function rawFns(x, dist, dtype, steps) {
   const bytes = dist.byteLength;
   const p = x.malloc(bytes);
-  new Uint8Array(x.memory.buffer, p, bytes).set(new Uint8Array(dist.buffer, dist.byteOffset, bytes));
+  new Uint8Array(x.memory.buffer, p, bytes).set(
+    new Uint8Array(dist.buffer, dist.byteOffset, bytes),
+  );
   const code = DTYPE_CODE[dtype];
   const n = dist.length;
   let sink = 0;
   return {
     fns: [
-      ['read', (k) => { for (let t = 0; t < k; t++) sink += x.dc_bench_read_limit(p, bytes); }, steps],
-      ['kernel', (k) => { for (let t = 0; t < k; t++) sink += x.dc_bench_kernel_sum(p, code, n); }, steps],
+      [
+        'read',
+        (k) => {
+          for (let t = 0; t < k; t++) sink += x.dc_bench_read_limit(p, bytes);
+        },
+        steps,
+      ],
+      [
+        'kernel',
+        (k) => {
+          for (let t = 0; t < k; t++) sink += x.dc_bench_kernel_sum(p, code, n);
+        },
+        steps,
+      ],
     ],
-    done() { x.free(p); return sink; },
+    done() {
+      x.free(p);
+      return sink;
+    },
   };
 }
 
@@ -248,21 +295,33 @@ function coderFns(format, dist, dtype, syms, steps) {
   let bad = 0;
   return {
     fns: [
-      ['enc', (k) => {
-        c.reset();
-        view = c.distributionView(n, dtype);
-        for (let t = 0; t < k; t++) c.encodeStep(view, syms[t], dtype);
-      }, steps],
-      ['dec', (k) => {
-        c.startDecoding(bytes);
-        view = c.distributionView(n, dtype); // the same bytes; a new view if memory grew
-        for (let t = 0; t < k; t++) if (c.decodeStep(view, dtype) !== syms[t]) bad++;
-      }, steps],
-      ['worst', (k) => {
-        cw.startDecoding(wbytes);
-        wview = cw.distributionView(n, dtype);
-        for (let t = 0; t < k; t++) if (cw.decodeStep(wview, dtype) !== n - 1) bad++;
-      }, w],
+      [
+        'enc',
+        (k) => {
+          c.reset();
+          view = c.distributionView(n, dtype);
+          for (let t = 0; t < k; t++) c.encodeStep(view, syms[t], dtype);
+        },
+        steps,
+      ],
+      [
+        'dec',
+        (k) => {
+          c.startDecoding(bytes);
+          view = c.distributionView(n, dtype); // the same bytes; a new view if memory grew
+          for (let t = 0; t < k; t++) if (c.decodeStep(view, dtype) !== syms[t]) bad++;
+        },
+        steps,
+      ],
+      [
+        'worst',
+        (k) => {
+          cw.startDecoding(wbytes);
+          wview = cw.distributionView(n, dtype);
+          for (let t = 0; t < k; t++) if (cw.decodeStep(wview, dtype) !== n - 1) bad++;
+        },
+        w,
+      ],
     ],
     bytesOut: bytes.length,
     done() {
@@ -291,18 +350,28 @@ function baselineFns(f32dist, syms, steps) {
   let bad = 0;
   return {
     fns: [
-      ['baseEnc', (k) => {
-        const e = new BaselineEncoder();
-        for (let t = 0; t < k; t++) e.encode(f32dist, syms[t]);
-        e.finish();
-      }, steps],
-      ['baseDec', (k) => {
-        const d = new BaselineDecoder(bytes);
-        for (let t = 0; t < k; t++) if (d.decode(f32dist) !== syms[t]) bad++;
-      }, steps],
+      [
+        'baseEnc',
+        (k) => {
+          const e = new BaselineEncoder();
+          for (let t = 0; t < k; t++) e.encode(f32dist, syms[t]);
+          e.finish();
+        },
+        steps,
+      ],
+      [
+        'baseDec',
+        (k) => {
+          const d = new BaselineDecoder(bytes);
+          for (let t = 0; t < k; t++) if (d.decode(f32dist) !== syms[t]) bad++;
+        },
+        steps,
+      ],
     ],
     bytesOut: bytes.length,
-    done() { if (bad) throw new Error('baseline JS coder did not round-trip'); },
+    done() {
+      if (bad) throw new Error('baseline JS coder did not round-trip');
+    },
   };
 }
 
@@ -322,31 +391,61 @@ function measureBoundary(p, rand) {
     const matrix = new Float32Array(B * n);
     for (let r = 0; r < B; r++) matrix.set(dist, r * n);
     const best = {};
-    const keep = (k, v) => { best[k] = Math.min(best[k] ?? Infinity, v); };
+    const keep = (k, v) => {
+      best[k] = Math.min(best[k] ?? Infinity, v);
+    };
     for (let round = 0; round < 3; round++) {
       let view = c.distributionView(n, 'f32');
       view.set(dist);
-      keep('inPlace', nsPerStep((k) => { c.reset(); for (let t = 0; t < k; t++) c.encodeStep(view, syms[t]); }, steps));
-      keep('copyIn', nsPerStep((k) => { c.reset(); for (let t = 0; t < k; t++) c.encodeStep(dist, syms[t]); }, steps));
+      keep(
+        'inPlace',
+        nsPerStep((k) => {
+          c.reset();
+          for (let t = 0; t < k; t++) c.encodeStep(view, syms[t]);
+        }, steps),
+      );
+      keep(
+        'copyIn',
+        nsPerStep((k) => {
+          c.reset();
+          for (let t = 0; t < k; t++) c.encodeStep(dist, syms[t]);
+        }, steps),
+      );
       view = c.distributionView(n, 'f32');
-      keep('writeThenEncode', nsPerStep((k) => {
-        c.reset();
-        for (let t = 0; t < k; t++) { view.set(dist); c.encodeStep(view, syms[t]); }
-      }, steps));
-      keep('batchCopy', nsPerStep((k) => {
-        c.reset();
-        for (let b = 0; b < k; b++) c.encodeSteps(matrix, bsyms, { vocab: n, dtype: 'f32' });
-      }, batches) / B);
+      keep(
+        'writeThenEncode',
+        nsPerStep((k) => {
+          c.reset();
+          for (let t = 0; t < k; t++) {
+            view.set(dist);
+            c.encodeStep(view, syms[t]);
+          }
+        }, steps),
+      );
+      keep(
+        'batchCopy',
+        nsPerStep((k) => {
+          c.reset();
+          for (let b = 0; b < k; b++) c.encodeSteps(matrix, bsyms, { vocab: n, dtype: 'f32' });
+        }, batches) / B,
+      );
       const mview = c.distributionView(B * n, 'f32');
       mview.set(matrix);
-      keep('batchInPlace', nsPerStep((k) => {
-        c.reset();
-        for (let b = 0; b < k; b++) c.encodeSteps(mview, bsyms, { vocab: n, dtype: 'f32' });
-      }, batches) / B);
+      keep(
+        'batchInPlace',
+        nsPerStep((k) => {
+          c.reset();
+          for (let b = 0; b < k; b++) c.encodeSteps(mview, bsyms, { vocab: n, dtype: 'f32' });
+        }, batches) / B,
+      );
     }
     return {
-      vocab: n, batch_rows: B, encode_in_place_ns: best.inPlace, encode_copy_in_ns: best.copyIn,
-      encode_write_view_then_encode_ns: best.writeThenEncode, batch_copy_in_ns_per_step: best.batchCopy,
+      vocab: n,
+      batch_rows: B,
+      encode_in_place_ns: best.inPlace,
+      encode_copy_in_ns: best.copyIn,
+      encode_write_view_then_encode_ns: best.writeThenEncode,
+      batch_copy_in_ns_per_step: best.batchCopy,
       batch_in_place_ns_per_step: best.batchInPlace,
       js_call_overhead_ns: best.inPlace - best.batchInPlace,
     };
@@ -381,7 +480,8 @@ async function main() {
     const rand = rng(n * 7919 + 1);
     const p = zipfSoftmax(n, rand);
     for (const dtype of DTYPES) cases.push({ n, dtype, input: 'zipf', p, rand });
-    if (n === 50257) cases.push({ n, dtype: 'f32', input: 'subnormal-heavy', p: subnormalHeavy(n, rand), rand });
+    if (n === 50257)
+      cases.push({ n, dtype: 'f32', input: 'subnormal-heavy', p: subnormalHeavy(n, rand), rand });
   }
   for (const cs of cases) {
     cs.dist = asDtype(cs.p, cs.dtype);
@@ -411,21 +511,34 @@ async function main() {
     const m = coderFns('default', cs.dist, cs.dtype, cs.syms, cs.steps);
     const raw = rawFns(rawSimd, cs.dist, cs.dtype, cs.steps);
     // the plain-JS coder (on the f32 values) runs interleaved with the f32 rows
-    const base = cs.dtype === 'f32'
-      ? baselineFns(Float32Array.from(cs.p), cs.syms, Math.max(10, Math.round(cs.steps / 20))) : null;
+    const base =
+      cs.dtype === 'f32'
+        ? baselineFns(Float32Array.from(cs.p), cs.syms, Math.max(10, Math.round(cs.steps / 20)))
+        : null;
     const r = interleaved([...m.fns, ...raw.fns, ...(base ? base.fns : [])]);
     m.done();
     raw.done();
     if (base) {
       base.done();
-      baseline.set(`${cs.n}/${cs.input}`, { enc: r.baseEnc, dec: r.baseDec, bytesOut: base.bytesOut });
+      baseline.set(`${cs.n}/${cs.input}`, {
+        enc: r.baseEnc,
+        dec: r.baseDec,
+        bytesOut: base.bytesOut,
+      });
     }
     rows.push({
-      vocab: cs.n, dtype: cs.dtype, input: cs.input, steps: cs.steps,
-      encode_ns: r.enc, decode_ns: r.dec, decode_worst_ns: r.worst,
-      read_limit_ns: r.read, kernel_ns: r.kernel,
+      vocab: cs.n,
+      dtype: cs.dtype,
+      input: cs.input,
+      steps: cs.steps,
+      encode_ns: r.enc,
+      decode_ns: r.dec,
+      decode_worst_ns: r.worst,
+      read_limit_ns: r.read,
+      kernel_ns: r.kernel,
       gb_per_s: (cs.n * DTYPE_SIZE[cs.dtype]) / r.enc,
-      bytes_out: m.bytesOut, ideal_bytes: cs.idealBytes,
+      bytes_out: m.bytesOut,
+      ideal_bytes: cs.idealBytes,
     });
   }
   console.error('python-0.1 format ...');
@@ -469,7 +582,8 @@ async function main() {
   const native = runNative();
 
   // ---------------------------------------------------------------------- targets
-  const row = (n, dtype, input = 'zipf') => rows.find((r) => r.vocab === n && r.dtype === dtype && r.input === input);
+  const row = (n, dtype, input = 'zipf') =>
+    rows.find((r) => r.vocab === n && r.dtype === dtype && r.input === input);
   const r50 = row(50257, 'f32');
   const sub = row(50257, 'f32', 'subnormal-heavy');
   const r256 = row(256, 'f32');
@@ -477,84 +591,165 @@ async function main() {
   const target = (name, value, limit, better = 'lower') => {
     targets.push({ name, value, limit, met: better === 'lower' ? value <= limit : value >= limit });
   };
-  target('vocab 50257 f32 wasm SIMD encode / read limit (<= 4; moonshot 2)', r50.encode_ns / r50.read_limit_ns, 4);
-  target('vocab 50257 f32 wasm SIMD decode / read limit (<= 4; moonshot 2)', r50.decode_ns / r50.read_limit_ns, 4);
+  target(
+    'vocab 50257 f32 wasm SIMD encode / read limit (<= 4; moonshot 2)',
+    r50.encode_ns / r50.read_limit_ns,
+    4,
+  );
+  target(
+    'vocab 50257 f32 wasm SIMD decode / read limit (<= 4; moonshot 2)',
+    r50.decode_ns / r50.read_limit_ns,
+    4,
+  );
   for (const dt of ['bf16', 'f16']) {
     const r = row(50257, dt);
     target(`vocab 50257 ${dt} encode / read limit (<= 5)`, r.encode_ns / r.read_limit_ns, 5);
     target(`vocab 50257 ${dt} decode / read limit (<= 5)`, r.decode_ns / r.read_limit_ns, 5);
   }
-  target('vocab 50257 f32: plain-JS baseline encode / ours (>= 30)', r50.baseline_encode_ns / r50.encode_ns, 30, 'higher');
-  target('vocab 50257 f32: plain-JS baseline decode / ours (>= 30)', r50.baseline_decode_ns / r50.decode_ns, 30, 'higher');
+  target(
+    'vocab 50257 f32: plain-JS baseline encode / ours (>= 30)',
+    r50.baseline_encode_ns / r50.encode_ns,
+    30,
+    'higher',
+  );
+  target(
+    'vocab 50257 f32: plain-JS baseline decode / ours (>= 30)',
+    r50.baseline_decode_ns / r50.decode_ns,
+    30,
+    'higher',
+  );
   target('vocab 256 f32 encode ns per step incl. the JS call (< 150)', r256.encode_ns, 150);
   target('vocab 256 f32 decode ns per step incl. the JS call (< 150)', r256.decode_ns, 150);
-  target('subnormal-heavy / ordinary, vocab 50257 f32 encode (<= 1.3)', sub.encode_ns / r50.encode_ns, 1.3);
-  target('subnormal-heavy / ordinary, vocab 50257 f32 decode (<= 1.3)', sub.decode_ns / r50.decode_ns, 1.3);
+  target(
+    'subnormal-heavy / ordinary, vocab 50257 f32 encode (<= 1.3)',
+    sub.encode_ns / r50.encode_ns,
+    1.3,
+  );
+  target(
+    'subnormal-heavy / ordinary, vocab 50257 f32 decode (<= 1.3)',
+    sub.decode_ns / r50.decode_ns,
+    1.3,
+  );
   if (native) {
-    const nr = native.rows.find((r) => r.vocab === 50257 && r.dtype === 'f32' && r.input === 'zipf');
-    target(`native ${native.kernels} vocab 50257 f32 encode / native read limit (<= 2.5)`, nr.encode_ns / nr.read_limit_ns, 2.5);
-    target(`native ${native.kernels} vocab 50257 f32 decode / native read limit (<= 2.5)`, nr.decode_ns / nr.read_limit_ns, 2.5);
+    const nr = native.rows.find(
+      (r) => r.vocab === 50257 && r.dtype === 'f32' && r.input === 'zipf',
+    );
+    target(
+      `native ${native.kernels} vocab 50257 f32 encode / native read limit (<= 2.5)`,
+      nr.encode_ns / nr.read_limit_ns,
+      2.5,
+    );
+    target(
+      `native ${native.kernels} vocab 50257 f32 decode / native read limit (<= 2.5)`,
+      nr.decode_ns / nr.read_limit_ns,
+      2.5,
+    );
   }
 
   // ---------------------------------------------------------------------- output
   const machine = {
-    cpu: os.cpus()[0]?.model || 'unknown', cores: os.cpus().length, node: process.version,
-    v8: process.versions.v8, platform: `${os.platform()} ${os.arch()}`,
+    cpu: os.cpus()[0]?.model || 'unknown',
+    cores: os.cpus().length,
+    node: process.version,
+    v8: process.versions.v8,
+    platform: `${os.platform()} ${os.arch()}`,
     loadavg_at_start: os.loadavg()[0],
   };
   const result = {
-    date: new Date().toISOString(), machine, quick: QUICK, seconds: (Date.now() - t0) / 1000,
-    rows, boundary, targets, native,
+    date: new Date().toISOString(),
+    machine,
+    quick: QUICK,
+    seconds: (Date.now() - t0) / 1000,
+    rows,
+    boundary,
+    targets,
+    native,
   };
   const md = [];
-  md.push(`Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node} (V8 ${machine.v8}), ${machine.platform}; ${result.date}${QUICK ? ' (quick run)' : ''}.`);
+  md.push(
+    `Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node} (V8 ${machine.v8}), ${machine.platform}; ${result.date}${QUICK ? ' (quick run)' : ''}.`,
+  );
   md.push('');
   // the summary the README's Performance section shows
-  md.push('Summary (wasm SIMD in Node through the JS API; ns per step; x = times the time of the read limit, a plain SIMD sum of the same buffer in the same module):');
+  md.push(
+    'Summary (wasm SIMD in Node through the JS API; ns per step; x = times the time of the read limit, a plain SIMD sum of the same buffer in the same module):',
+  );
   md.push('');
-  md.push('| vocab | dtype | encode | decode | x read limit (enc / dec) | faster than plain JS (enc / dec) | faster than no-SIMD build (enc) |' + (native ? ` native ${native.kernels} x read limit (enc / dec) |` : ''));
+  md.push(
+    '| vocab | dtype | encode | decode | x read limit (enc / dec) | faster than plain JS (enc / dec) | faster than no-SIMD build (enc) |' +
+      (native ? ` native ${native.kernels} x read limit (enc / dec) |` : ''),
+  );
   md.push('|---:|---|---:|---:|---:|---:|---:|' + (native ? '---:|' : ''));
-  for (const [n, dt, input] of [[256, 'f32', 'zipf'], [50257, 'f32', 'zipf'], [50257, 'bf16', 'zipf'], [50257, 'f16', 'zipf'], [50257, 'f64', 'zipf'],
-    [50257, 'f32', 'subnormal-heavy'], [151936, 'f32', 'zipf'], [256000, 'bf16', 'zipf']]) {
+  for (const [n, dt, input] of [
+    [256, 'f32', 'zipf'],
+    [50257, 'f32', 'zipf'],
+    [50257, 'bf16', 'zipf'],
+    [50257, 'f16', 'zipf'],
+    [50257, 'f64', 'zipf'],
+    [50257, 'f32', 'subnormal-heavy'],
+    [151936, 'f32', 'zipf'],
+    [256000, 'bf16', 'zipf'],
+  ]) {
     const r = row(n, dt, input);
-    const nr = native && native.rows.find((x) => x.vocab === n && x.dtype === dt && x.input === input);
-    md.push(`| ${n} | ${dt}${input === 'zipf' ? '' : ` (${input})`} | ${fmt(r.encode_ns)} | ${fmt(r.decode_ns)} | ` +
-      `${fmt(r.encode_ns / r.read_limit_ns, 1)} / ${fmt(r.decode_ns / r.read_limit_ns, 1)} | ` +
-      `${fmt(r.baseline_encode_ns / r.encode_ns, 0)}x / ${fmt(r.baseline_decode_ns / r.decode_ns, 0)}x | ${fmt(r.nosimd_encode_ns / r.encode_ns, 1)}x |` +
-      (native ? ` ${nr ? `${fmt(nr.encode_ns / nr.read_limit_ns, 1)} / ${fmt(nr.decode_ns / nr.read_limit_ns, 1)}` : 'n/a'} |` : ''));
+    const nr =
+      native && native.rows.find((x) => x.vocab === n && x.dtype === dt && x.input === input);
+    md.push(
+      `| ${n} | ${dt}${input === 'zipf' ? '' : ` (${input})`} | ${fmt(r.encode_ns)} | ${fmt(r.decode_ns)} | ` +
+        `${fmt(r.encode_ns / r.read_limit_ns, 1)} / ${fmt(r.decode_ns / r.read_limit_ns, 1)} | ` +
+        `${fmt(r.baseline_encode_ns / r.encode_ns, 0)}x / ${fmt(r.baseline_decode_ns / r.decode_ns, 0)}x | ${fmt(r.nosimd_encode_ns / r.encode_ns, 1)}x |` +
+        (native
+          ? ` ${nr ? `${fmt(nr.encode_ns / nr.read_limit_ns, 1)} / ${fmt(nr.decode_ns / nr.read_limit_ns, 1)}` : 'n/a'} |`
+          : ''),
+    );
   }
   md.push('');
-  md.push('Full table. ns per step through the JS API, distribution written in place (`distributionView`). ' +
-    'read = a plain wasm SIMD sum of the same buffer in the same module build (the read limit); ' +
-    'no-SIMD = the same build without wasm SIMD; plain JS = bench/baseline-js-coder.mjs (on the f32 values); ' +
-    'python-0.1 = that format in our module.');
+  md.push(
+    'Full table. ns per step through the JS API, distribution written in place (`distributionView`). ' +
+      'read = a plain wasm SIMD sum of the same buffer in the same module build (the read limit); ' +
+      'no-SIMD = the same build without wasm SIMD; plain JS = bench/baseline-js-coder.mjs (on the f32 values); ' +
+      'python-0.1 = that format in our module.',
+  );
   md.push('');
-  md.push('| vocab | dtype | input | encode | decode | decode worst | read | enc/read | dec/read | GB/s | no-SIMD enc x | plain JS enc x | plain JS dec x | python-0.1 enc | bytes/ideal |');
+  md.push(
+    '| vocab | dtype | input | encode | decode | decode worst | read | enc/read | dec/read | GB/s | no-SIMD enc x | plain JS enc x | plain JS dec x | python-0.1 enc | bytes/ideal |',
+  );
   md.push('|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
-    md.push(`| ${r.vocab} | ${r.dtype} | ${r.input} | ${fmt(r.encode_ns)} | ${fmt(r.decode_ns)} | ${fmt(r.decode_worst_ns)} | ${fmt(r.read_limit_ns)} | ` +
-      `${fmt(r.encode_ns / r.read_limit_ns, 2)} | ${fmt(r.decode_ns / r.read_limit_ns, 2)} | ${fmt(r.gb_per_s, 1)} | ` +
-      `${fmt(r.nosimd_encode_ns / r.encode_ns, 1)} | ${fmt(r.baseline_encode_ns / r.encode_ns, 0)} | ${fmt(r.baseline_decode_ns / r.decode_ns, 0)} | ` +
-      `${r.py01_encode_ns ? fmt(r.py01_encode_ns) : 'n/a'} | ${fmt(r.bytes_out / r.ideal_bytes, 4)} |`);
+    md.push(
+      `| ${r.vocab} | ${r.dtype} | ${r.input} | ${fmt(r.encode_ns)} | ${fmt(r.decode_ns)} | ${fmt(r.decode_worst_ns)} | ${fmt(r.read_limit_ns)} | ` +
+        `${fmt(r.encode_ns / r.read_limit_ns, 2)} | ${fmt(r.decode_ns / r.read_limit_ns, 2)} | ${fmt(r.gb_per_s, 1)} | ` +
+        `${fmt(r.nosimd_encode_ns / r.encode_ns, 1)} | ${fmt(r.baseline_encode_ns / r.encode_ns, 0)} | ${fmt(r.baseline_decode_ns / r.decode_ns, 0)} | ` +
+        `${r.py01_encode_ns ? fmt(r.py01_encode_ns) : 'n/a'} | ${fmt(r.bytes_out / r.ideal_bytes, 4)} |`,
+    );
   }
   md.push('');
   md.push('JS boundary (f32, ns per step):');
   md.push('');
-  md.push('| vocab | step, in place (view) | step, copy-in (Float32Array) | step, view.set + encode | batch of 16 rows, copy-in | batch of 16 rows, in place | JS call overhead (step - batch, in place) |');
+  md.push(
+    '| vocab | step, in place (view) | step, copy-in (Float32Array) | step, view.set + encode | batch of 16 rows, copy-in | batch of 16 rows, in place | JS call overhead (step - batch, in place) |',
+  );
   md.push('|---:|---:|---:|---:|---:|---:|---:|');
   for (const b of boundary) {
-    md.push(`| ${b.vocab} | ${fmt(b.encode_in_place_ns)} | ${fmt(b.encode_copy_in_ns)} | ${fmt(b.encode_write_view_then_encode_ns)} | ` +
-      `${fmt(b.batch_copy_in_ns_per_step)} | ${fmt(b.batch_in_place_ns_per_step)} | ${fmt(b.js_call_overhead_ns)} |`);
+    md.push(
+      `| ${b.vocab} | ${fmt(b.encode_in_place_ns)} | ${fmt(b.encode_copy_in_ns)} | ${fmt(b.encode_write_view_then_encode_ns)} | ` +
+        `${fmt(b.batch_copy_in_ns_per_step)} | ${fmt(b.batch_in_place_ns_per_step)} | ${fmt(b.js_call_overhead_ns)} |`,
+    );
   }
   if (native) {
     md.push('');
-    md.push(`Native (${native.kernels}, bench/bench_native.c, C API, ns per step; read = a plain ${native.kernels} sum of the same buffer):`);
+    md.push(
+      `Native (${native.kernels}, bench/bench_native.c, C API, ns per step; read = a plain ${native.kernels} sum of the same buffer):`,
+    );
     md.push('');
-    md.push('| vocab | dtype | input | encode | decode | decode worst | read | enc/read | dec/read | scalar kernel x |');
+    md.push(
+      '| vocab | dtype | input | encode | decode | decode worst | read | enc/read | dec/read | scalar kernel x |',
+    );
     md.push('|---:|---|---|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of native.rows) {
-      md.push(`| ${r.vocab} | ${r.dtype} | ${r.input} | ${fmt(r.encode_ns)} | ${fmt(r.decode_ns)} | ${fmt(r.decode_worst_ns)} | ${fmt(r.read_limit_ns)} | ` +
-        `${fmt(r.encode_ns / r.read_limit_ns, 2)} | ${fmt(r.decode_ns / r.read_limit_ns, 2)} | ${fmt(r.scalar_kernel_ns / r.kernel_ns, 1)} |`);
+      md.push(
+        `| ${r.vocab} | ${r.dtype} | ${r.input} | ${fmt(r.encode_ns)} | ${fmt(r.decode_ns)} | ${fmt(r.decode_worst_ns)} | ${fmt(r.read_limit_ns)} | ` +
+          `${fmt(r.encode_ns / r.read_limit_ns, 2)} | ${fmt(r.decode_ns / r.read_limit_ns, 2)} | ${fmt(r.scalar_kernel_ns / r.kernel_ns, 1)} |`,
+      );
     }
   }
   md.push('');
@@ -568,8 +763,13 @@ async function main() {
   mkdirSync(dir, { recursive: true });
   const base = QUICK ? 'quick' : 'latest'; // a quick run never replaces the full results
   writeFileSync(join(dir, `${base}.json`), JSON.stringify(result, null, 1) + '\n');
-  writeFileSync(join(dir, `${base}.md`), `# Benchmark results (npm run bench${QUICK ? ' -- --quick' : ''})\n\n${text}`);
-  console.error(`wrote bench/results/${base}.json and ${base}.md in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  writeFileSync(
+    join(dir, `${base}.md`),
+    `# Benchmark results (npm run bench${QUICK ? ' -- --quick' : ''})\n\n${text}`,
+  );
+  console.error(
+    `wrote bench/results/${base}.json and ${base}.md in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+  );
 }
 
 await main();

@@ -15,11 +15,14 @@ const steps = Number(process.argv[3] || 2000);
 const NDIST = 16;
 const dists = [];
 let seed = 12345;
-const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
+const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296;
 for (let k = 0; k < NDIST; k++) {
   const d = new Float32Array(vocab);
   let s = 0;
-  for (let i = 0; i < vocab; i++) { d[i] = Math.exp(-12 * rand()); s += d[i]; }
+  for (let i = 0; i < vocab; i++) {
+    d[i] = Math.exp(-12 * rand());
+    s += d[i];
+  }
   for (let i = 0; i < vocab; i++) d[i] /= s;
   dists.push(d);
 }
@@ -68,7 +71,8 @@ function measureDecode() {
   for (let rep = 0; rep < 3; rep++) {
     d.startDecoding(b);
     const t0 = process.hrtime.bigint();
-    for (let t = 0; t < n; t++) if (d.decodeStep(dists[t % NDIST]) !== symbols[t]) throw new Error('mismatch');
+    for (let t = 0; t < n; t++)
+      if (d.decodeStep(dists[t % NDIST]) !== symbols[t]) throw new Error('mismatch');
     us = Math.min(us, Number(process.hrtime.bigint() - t0) / 1e3 / n);
   }
   c.free();
@@ -84,12 +88,21 @@ for (const [name, file] of modules) {
   if (file) await init(readFileSync(file));
   const m = measure();
   const dec = measureDecode();
-  rows.push({ module: name, 'encode copy us/step': m.encCopy.toFixed(2), 'encode view (zero copy) us/step': m.encView.toFixed(2), 'decode copy us/step': dec.toFixed(2) });
+  rows.push({
+    module: name,
+    'encode copy us/step': m.encCopy.toFixed(2),
+    'encode view (zero copy) us/step': m.encView.toFixed(2),
+    'decode copy us/step': dec.toFixed(2),
+  });
 }
 const mb = (vocab * 4) / 1e6;
-console.log(`vocab ${vocab}, f32 (${mb.toFixed(2)} MB per step), ${steps} steps, Node ${process.version}`);
+console.log(
+  `vocab ${vocab}, f32 (${mb.toFixed(2)} MB per step), ${steps} steps, Node ${process.version}`,
+);
 console.table(rows);
 if (rows.length === 2) {
   const ratio = (k) => (rows[1][k] / rows[0][k]).toFixed(2);
-  console.log(`simd speed-up: encode ${ratio('encode copy us/step')}x, decode ${ratio('decode copy us/step')}x`);
+  console.log(
+    `simd speed-up: encode ${ratio('encode copy us/step')}x, decode ${ratio('decode copy us/step')}x`,
+  );
 }

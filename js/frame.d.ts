@@ -1,5 +1,5 @@
 // Types for js/frame.js: the framed container (docs/FORMAT.md, "Framed container").
-import type { DType, Distribution, Format } from './index.js';
+import type { Bytes, DecodeStep, DistributionViews, EncodeStep, Format } from './index.js';
 
 export interface FramedEncoderOptions {
   /** Stream format of every chunk. Default 'default'. */
@@ -18,9 +18,11 @@ export class FramedEncoder {
   /** Steps encoded so far. */
   readonly steps: number;
   /** Same arguments and errors as DistributionCoder.encodeStep; a refused step changes nothing. */
-  encodeStep(distribution: Distribution, symbol: number, dtype?: DType): void;
+  encodeStep: EncodeStep['encodeStep'];
+  /** As DistributionCoder.distributionView: a view of this encoder's own block. */
+  distributionView: DistributionViews['distributionView'];
   /** The container (a new copy each call). Later encodeStep calls throw (code DC_ERR_NOT_ENCODING). */
-  finish(): Uint8Array;
+  finish(): Bytes;
   /** Frees the wasm coder (finish() also does). Idempotent. */
   free(): void;
   [Symbol.dispose](): void;
@@ -36,7 +38,7 @@ export interface FrameInfo {
   steps: number;
   stepsPerChunk: number;
   chunks: number;
-  modelId: Uint8Array;
+  modelId: Bytes;
 }
 
 /**
@@ -45,7 +47,8 @@ export interface FrameInfo {
  * first step) and symbols (at its last step). Errors are DistributionCoderErrors with
  * .code/.codeName (DC_ERR_FRAME_TRUNCATED, _MAGIC, _VERSION, _MODEL_ID, _CHECKSUM,
  * _CORRUPT, _END) and, for a chunk, .chunk, .firstStep, .endStep (exclusive), .step.
- * After a DC_ERR_FRAME_CHECKSUM the decoder stays failed (every later call throws it).
+ * A refused step changes nothing, as in C: after DC_ERR_FRAME_CHECKSUM the step is undone
+ * and can be decoded again (with the encoder's distribution it passes).
  */
 export class FramedDecoder {
   constructor(bytes: Uint8Array | ArrayBuffer, options?: FramedDecoderOptions);
@@ -54,15 +57,17 @@ export class FramedDecoder {
   readonly steps: number;
   readonly stepsPerChunk: number;
   readonly chunks: number;
-  readonly modelId: Uint8Array;
+  readonly modelId: Bytes;
   /** Steps decoded so far. */
   readonly position: number;
   /** Steps whose chunk passed its symbols' CRC: symbols below this index are verified. */
   readonly verifiedSteps: number;
-  decodeStep(distribution: Distribution, dtype?: DType): number;
+  decodeStep: DecodeStep['decodeStep'];
+  /** As DistributionCoder.distributionView: a view of this decoder's own block. */
+  distributionView: DistributionViews['distributionView'];
   free(): void;
   [Symbol.dispose](): void;
 }
 
-/** CRC-32 (IEEE 802.3, as zlib) of bytes[start, end). */
+/** CRC-32 (IEEE 802.3, as zlib) of bytes[start, end), computed by the module's dc_crc32. */
 export function crc32(bytes: Uint8Array, start?: number, end?: number): number;

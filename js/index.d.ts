@@ -30,7 +30,49 @@ export type Format = 'default' | 'python-0.1';
  * - A view returned by {@link DistributionCoder.distributionView} for this coder is used
  *   in place (no copy); anything else is copied into wasm memory with one `TypedArray.set`.
  */
-export type Distribution = ArrayLike<number> | Float32Array | Float64Array | Uint16Array;
+export type Distribution = readonly number[] | Float32Array | Float64Array | Uint16Array;
+
+/** Bytes the package returns: a Uint8Array over a plain ArrayBuffer (usable as BlobPart,
+ * BodyInit and BufferSource without a cast). */
+export type Bytes = Uint8Array<ArrayBuffer>;
+
+/** encodeStep with the dtype tied to the array type (the runtime refuses other pairs). */
+export interface EncodeStep {
+  encodeStep(distribution: Float32Array, symbol: number, dtype?: 'f32'): void;
+  encodeStep(distribution: Float64Array, symbol: number, dtype?: 'f64'): void;
+  encodeStep(distribution: Uint16Array, symbol: number, dtype: 'f16' | 'bf16'): void;
+  encodeStep(distribution: readonly number[], symbol: number, dtype?: 'f32' | 'f64'): void;
+}
+
+/** decodeStep with the dtype tied to the array type (the runtime refuses other pairs). */
+export interface DecodeStep {
+  decodeStep(distribution: Float32Array, dtype?: 'f32'): number;
+  decodeStep(distribution: Float64Array, dtype?: 'f64'): number;
+  decodeStep(distribution: Uint16Array, dtype: 'f16' | 'bf16'): number;
+  decodeStep(distribution: readonly number[], dtype?: 'f32' | 'f64'): number;
+}
+
+/**
+ * A typed array of `vocab` elements inside wasm memory (the object's own block):
+ * `Float32Array` for 'f32', `Float64Array` for 'f64', `Uint16Array` (bit patterns) for
+ * 'f16' and 'bf16'. See DistributionCoder.distributionView.
+ */
+export interface DistributionViews {
+  distributionView(vocab: number, dtype: 'f64'): Float64Array<ArrayBuffer>;
+  distributionView(vocab: number, dtype: 'f16' | 'bf16'): Uint16Array<ArrayBuffer>;
+  distributionView(vocab: number, dtype?: 'f32'): Float32Array<ArrayBuffer>;
+  distributionView(
+    vocab: number,
+    dtype?: DType,
+  ): Float32Array<ArrayBuffer> | Float64Array<ArrayBuffer> | Uint16Array<ArrayBuffer>;
+}
+
+declare global {
+  interface SymbolConstructor {
+    /** Declared by lib esnext.disposable too; repeated so that ES2022 projects compile. */
+    readonly dispose: unique symbol;
+  }
+}
 
 export interface CoderOptions {
   /** `'default'` (this project's range coder, docs/FORMAT.md) or `'python-0.1'` (the
@@ -73,12 +115,12 @@ export class DistributionCoder {
    * `dtype` is required for a `Uint16Array` ('f16' or 'bf16').
    * @throws TypeError after finishEncoding() or startDecoding() (call reset()).
    */
-  encodeStep(distribution: Distribution, symbol: number, dtype?: DType): void;
+  encodeStep: EncodeStep['encodeStep'];
 
   /** End the stream and return its bytes (a copy). Calling it again returns them again;
    * encodeStep then throws until reset(). The stream has no length: the decoder must be
    * told how many steps to decode. */
-  finishEncoding(): Uint8Array;
+  finishEncoding(): Bytes;
 
   /** Start decoding a copy of `bytes` (the coder may have been encoding before). */
   startDecoding(bytes: Uint8Array | ArrayBuffer): void;
@@ -87,7 +129,7 @@ export class DistributionCoder {
    * values, same dtype). The stream has no length: decoding past the encoded steps returns
    * meaningless symbols, not an error.
    * @throws TypeError before startDecoding(). */
-  decodeStep(distribution: Distribution, dtype?: DType): number;
+  decodeStep: DecodeStep['decodeStep'];
 
   /**
    * Encode `symbols.length` steps: row t of the row-major matrix (steps x vocab) with
@@ -97,7 +139,7 @@ export class DistributionCoder {
   encodeSteps(matrix: Distribution, symbols: ArrayLike<number>, options: EncodeStepsOptions): void;
 
   /** Decode one symbol per row of the row-major matrix (steps x vocab). */
-  decodeSteps(matrix: Distribution, options: DecodeStepsOptions): Int32Array;
+  decodeSteps(matrix: Distribution, options: DecodeStepsOptions): Int32Array<ArrayBuffer>;
 
   /**
    * A typed array of `vocab` elements inside wasm memory (this coder's staging buffer):
@@ -110,12 +152,13 @@ export class DistributionCoder {
    * detached, length 0, and passing it throws a TypeError) or this coder's staging buffer is
    * reallocated for a larger distribution (the buffer grows by powers of two). Calling
    * distributionView() before each step is cheap: it returns the same object while it is
-   * valid. Never write into a view after free() (it points into freed memory).
+   * valid. A stale view (after free(), or after a larger view replaced its block) is refused
+   * when passed back; writing through it is harmless to everything else: its block is freed
+   * only once the coder stopped using it and every view of it has been garbage-collected,
+   * so such a write changes only bytes nothing reads. Arguments that are not this coder's
+   * view are copied elsewhere: they never overwrite the view's contents.
    */
-  distributionView(vocab: number, dtype: 'f64'): Float64Array;
-  distributionView(vocab: number, dtype: 'f16' | 'bf16'): Uint16Array;
-  distributionView(vocab: number, dtype?: 'f32'): Float32Array;
-  distributionView(vocab: number, dtype?: DType): Float32Array | Float64Array | Uint16Array;
+  distributionView: DistributionViews['distributionView'];
 
   /** Make room for `bytes` bytes of output now, so encoding steps do not grow memory. */
   reserveOutput(bytes: number): void;
@@ -137,8 +180,15 @@ export class DistributionCoderError extends Error {
   readonly code: number;
   /** Its name, e.g. 'DC_ERR_OUT_OF_MEMORY'. */
   readonly codeName: string;
-  /** For batch calls: the index of the refused row. */
+  /** For batch calls: the index of the refused row; for a framed decoder: the step. */
   readonly step?: number;
+  /** Framed container: the chunk index (null for the header or layout). */
+  readonly chunk?: number | null;
+  /** Framed container: the chunk's steps [firstStep, endStep). */
+  readonly firstStep?: number;
+  readonly endStep?: number;
+  /** Framed container: the byte offset of the chunk, or of the problem in the header. */
+  readonly offset?: number;
 }
 
 /**
@@ -160,7 +210,19 @@ export function init(source?: WasmSource | PromiseLike<WasmSource>): Promise<voi
 
 /** What init() accepts: a compiled module, the module's bytes, or a fetch() Response (or
  * anything with an arrayBuffer() method) for them. */
-export type WasmSource = WebAssembly.Module | ArrayBuffer | ArrayBufferView | ResponseLike;
+export type WasmSource = WasmModule | ArrayBuffer | ArrayBufferView | ResponseLike;
+
+/** A compiled `WebAssembly.Module` (typed as an object so that the declarations need
+ * neither the DOM nor Node's types). */
+export type WasmModule = object;
+
+/** The RangeError thrown for a distribution's content (NaN, infinite, negative, no mass). */
+export interface ContentError extends RangeError {
+  readonly code: number;
+  readonly codeName: string;
+  /** For batch calls: the index of the refused row. */
+  readonly step?: number;
+}
 
 export interface ResponseLike {
   arrayBuffer(): Promise<ArrayBuffer>;

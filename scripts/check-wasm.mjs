@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // scripts/check-wasm.mjs FILE.wasm... - refuses a module whose imports go beyond what
-// js/index.js supplies or whose exports differ from the reviewed list
+// js/runtime.js supplies or whose exports differ from the reviewed list
 // (cmake/wasm-exports.txt, plus `memory` and `_initialize`, which the toolchain adds).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -8,13 +8,16 @@ import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The imports the loader (js/index.js) supplies, as "module.name". */
+/** The imports the loader (js/runtime.js) supplies, as "module.name". */
 export const ALLOWED_IMPORTS = ['env.emscripten_notify_memory_growth'];
 
 /** The reviewed exports: cmake/wasm-exports.txt without the leading underscore. */
 export function reviewedExports() {
   const names = readFileSync(join(root, 'cmake', 'wasm-exports.txt'), 'utf8')
-    .split('\n').map((l) => l.trim()).filter(Boolean).map((l) => l.replace(/^_/, ''));
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((l) => l.replace(/^_/, ''));
   return ['memory', '_initialize', ...names];
 }
 
@@ -31,11 +34,13 @@ export function checkWasm(bytes) {
   const seen = new Set();
   for (const exp of WebAssembly.Module.exports(mod)) {
     seen.add(exp.name);
-    if (!allowed.includes(exp.name)) problems.push(`export not on the reviewed list: ${exp.name} (${exp.kind})`);
+    if (!allowed.includes(exp.name))
+      problems.push(`export not on the reviewed list: ${exp.name} (${exp.kind})`);
     else if ((exp.name === 'memory') !== (exp.kind === 'memory'))
       problems.push(`export ${exp.name} has kind ${exp.kind}`);
   }
-  for (const name of allowed) if (!seen.has(name)) problems.push(`reviewed export missing: ${name}`);
+  for (const name of allowed)
+    if (!seen.has(name)) problems.push(`reviewed export missing: ${name}`);
   return problems;
 }
 

@@ -85,10 +85,14 @@ if (import.meta.url === pathToFileURL(process.argv[1] || '').href) {
   const i = process.argv.indexOf('--port');
   const port = i >= 0 ? Number(process.argv[i + 1]) : Number(process.env.PORT || 8080);
   if (!existsSync(join(ROOT, 'dist', 'wasm-inline.js'))) {
-    console.warn('warning: dist/ is not built yet; run `npm run build` first (the page needs the wasm module)');
+    console.warn(
+      'warning: dist/ is not built yet; run `npm run build` first (the page needs the wasm module)',
+    );
   }
   if (!existsSync(join(ROOT, 'node_modules', 'onnxruntime-web'))) {
-    console.warn('warning: node_modules/onnxruntime-web is missing; run `npm ci` for the ONNX model');
+    console.warn(
+      'warning: node_modules/onnxruntime-web is missing; run `npm ci` for the ONNX model',
+    );
   }
   let started;
   try {

@@ -9,7 +9,12 @@
 // plus 4 MiB after encoding, 5 x plus 4 MiB after decoding too: doubling buffers and
 // copies of the stream), or at all during the coder churn.
 // SOAK_SCALE=0.1 runs a tenth of every phase (a quick check of the script itself).
-import { DistributionCoder, FramedEncoder, FramedDecoder, wasmMemoryBytes } from 'distribution-coder';
+import {
+  DistributionCoder,
+  FramedEncoder,
+  FramedDecoder,
+  wasmMemoryBytes,
+} from 'distribution-coder';
 import { rng } from '../test/js/helpers.mjs';
 
 const SCALE = Number(process.env.SOAK_SCALE ?? 1);
@@ -41,7 +46,7 @@ function palette(k, n, seed) {
     let max = -Infinity;
     for (let i = 0; i < n; i++) {
       // heavy-tailed logits: a few likely symbols, a long tail, like a language model
-      logits[i] = 6 * Math.log(rand() + 1e-12) / Math.log(2) / 8 + (rand() < 0.01 ? 8 : 0);
+      logits[i] = (6 * Math.log(rand() + 1e-12)) / Math.log(2) / 8 + (rand() < 0.01 ? 8 : 0);
       if (logits[i] > max) max = logits[i];
     }
     const p = new Float32Array(n);
@@ -62,10 +67,12 @@ function palette(k, n, seed) {
 
 function draw(cdf, u) {
   const x = u * cdf[cdf.length - 1];
-  let lo = 0, hi = cdf.length - 1;
+  let lo = 0,
+    hi = cdf.length - 1;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (cdf[mid] > x) hi = mid; else lo = mid + 1;
+    if (cdf[mid] > x) hi = mid;
+    else lo = mid + 1;
   }
   return lo;
 }
@@ -76,7 +83,9 @@ function phase(name, fn) {
   const info = fn(before);
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   const after = mem();
-  console.log(`${name}: ${secs.toFixed(1)} s; before: ${fmt(before)}; after: ${fmt(after)}${info ? `; ${info}` : ''}`);
+  console.log(
+    `${name}: ${secs.toFixed(1)} s; before: ${fmt(before)}; after: ${fmt(after)}${info ? `; ${info}` : ''}`,
+  );
   return { before, after };
 }
 
@@ -85,37 +94,48 @@ function longSession(steps, n, seed) {
   const { dists, cdfs } = palette(16, n, seed);
   let bytes;
   let peak = 0;
-  const { before } = phase(`${steps.toLocaleString('en')} steps at vocabulary ${n.toLocaleString('en')}`, (start) => {
-    const c = new DistributionCoder();
-    const pick = rng(seed + 1);
-    for (let t = 0; t < steps; t++) {
-      const k = (pick() * 16) | 0;
-      const view = c.distributionView(n, 'f32'); // zero copy; the same object while valid
-      view.set(dists[k]);
-      c.encodeStep(view, draw(cdfs[k], pick()));
-    }
-    bytes = c.finishEncoding();
-    peak = wasmMemoryBytes();
-    c.startDecoding(bytes);
-    const again = rng(seed + 1);
-    let wrong = 0;
-    for (let t = 0; t < steps; t++) {
-      const k = (again() * 16) | 0;
-      const view = c.distributionView(n, 'f32');
-      view.set(dists[k]);
-      if (c.decodeStep(view) !== draw(cdfs[k], again())) wrong++;
-    }
-    c.free();
-    check(wrong === 0, `${wrong} of ${steps} steps decoded to another symbol`);
-    // Encoding: the output buffer (doubling). Decoding adds the decoder's copy of the
-    // stream (doubling) and startDecoding's temporary copy. Nothing grows per step.
-    const encGrowth = peak - start.wasm;
-    const allGrowth = wasmMemoryBytes() - start.wasm;
-    check(encGrowth <= 3 * bytes.length + 4 * MiB, `encoding grew wasm memory by ${encGrowth} bytes for a ${bytes.length}-byte stream`);
-    check(allGrowth <= 5 * bytes.length + 4 * MiB, `encoding and decoding grew wasm memory by ${allGrowth} bytes for a ${bytes.length}-byte stream`);
-    return `stream ${bytes.length.toLocaleString('en')} bytes (${(8 * bytes.length / steps).toFixed(3)} bits/step); ` +
-      `wasm growth ${(encGrowth / MiB).toFixed(2)} MiB after encoding, ${(allGrowth / MiB).toFixed(2)} MiB after decoding`;
-  });
+  const { before } = phase(
+    `${steps.toLocaleString('en')} steps at vocabulary ${n.toLocaleString('en')}`,
+    (start) => {
+      const c = new DistributionCoder();
+      const pick = rng(seed + 1);
+      for (let t = 0; t < steps; t++) {
+        const k = (pick() * 16) | 0;
+        const view = c.distributionView(n, 'f32'); // zero copy; the same object while valid
+        view.set(dists[k]);
+        c.encodeStep(view, draw(cdfs[k], pick()));
+      }
+      bytes = c.finishEncoding();
+      peak = wasmMemoryBytes();
+      c.startDecoding(bytes);
+      const again = rng(seed + 1);
+      let wrong = 0;
+      for (let t = 0; t < steps; t++) {
+        const k = (again() * 16) | 0;
+        const view = c.distributionView(n, 'f32');
+        view.set(dists[k]);
+        if (c.decodeStep(view) !== draw(cdfs[k], again())) wrong++;
+      }
+      c.free();
+      check(wrong === 0, `${wrong} of ${steps} steps decoded to another symbol`);
+      // Encoding: the output buffer (doubling). Decoding adds the decoder's copy of the
+      // stream (doubling) and startDecoding's temporary copy. Nothing grows per step.
+      const encGrowth = peak - start.wasm;
+      const allGrowth = wasmMemoryBytes() - start.wasm;
+      check(
+        encGrowth <= 3 * bytes.length + 4 * MiB,
+        `encoding grew wasm memory by ${encGrowth} bytes for a ${bytes.length}-byte stream`,
+      );
+      check(
+        allGrowth <= 5 * bytes.length + 4 * MiB,
+        `encoding and decoding grew wasm memory by ${allGrowth} bytes for a ${bytes.length}-byte stream`,
+      );
+      return (
+        `stream ${bytes.length.toLocaleString('en')} bytes (${((8 * bytes.length) / steps).toFixed(3)} bits/step); ` +
+        `wasm growth ${(encGrowth / MiB).toFixed(2)} MiB after encoding, ${(allGrowth / MiB).toFixed(2)} MiB after decoding`
+      );
+    },
+  );
   return before;
 }
 

@@ -1,5 +1,6 @@
 #!/bin/sh
 # scripts/test-all.sh - `npm test`: every test, C and JS.
+#   0. the JS linter and formatter check (npm run lint: ESLint, Prettier)
 #   1. the wasm module (npm run build: both wasm builds, import/export check, dist/)
 #   2. the native library and C tests (build/), then again with ASan+UBSan (build-sanitize/)
 #   3. the JS tests (node --test test/js/), which also compare the wasm module's streams
@@ -14,6 +15,9 @@ jobs="${DC_BUILD_JOBS:-2}"
 # Build directories (override to keep several checkouts' builds apart).
 native="${DC_NATIVE_BUILD:-build}"
 sanitize="${DC_SANITIZE_BUILD:-build-sanitize}"
+
+echo "== lint (ESLint, Prettier --check)"
+npm run lint
 
 echo "== wasm module"
 npm run build

@@ -5,8 +5,8 @@
 //               { type: 'compressed', file: ArrayBuffer, ms, modelLabel }
 //               { type: 'decompressed', bytes: ArrayBuffer, verified, ms, modelLabel }
 //               { type: 'error', message }
-import { DistributionCoder } from '../../js/index.js';
-import { compress, decompress, unpack } from '../models/codec.mjs';
+import * as dc from '../../js/index.js';
+import { compress, decompress, modelIdOf } from '../models/codec.mjs';
 import { ContextMixingModel } from '../models/context-mixing.mjs';
 import { OnnxByteModel } from '../models/onnx-model.mjs';
 
@@ -29,7 +29,8 @@ async function onnxRuntime() {
 }
 
 async function makeModel(id) {
-  if (id === ContextMixingModel.id) return { model: new ContextMixingModel(), label: ContextMixingModel.label };
+  if (id === ContextMixingModel.id)
+    return { model: new ContextMixingModel(), label: ContextMixingModel.label };
   if (id === OnnxByteModel.id) {
     const ort = await onnxRuntime();
     if (!onnxBytesPromise) {
@@ -38,7 +39,10 @@ async function makeModel(id) {
         return r.arrayBuffer();
       });
     }
-    return { model: await OnnxByteModel.create(ort, await onnxBytesPromise), label: OnnxByteModel.label };
+    return {
+      model: await OnnxByteModel.create(ort, await onnxBytesPromise),
+      label: OnnxByteModel.label,
+    };
   }
   throw new Error(`unknown model id ${id}`);
 }
@@ -59,18 +63,20 @@ self.onmessage = async (event) => {
       const id = msg.model === 'onnx' ? OnnxByteModel.id : ContextMixingModel.id;
       const { model, label } = await makeModel(id);
       const t0 = performance.now();
-      const file = await compress(DistributionCoder, model, id, new Uint8Array(msg.bytes), progress);
+      const file = await compress(dc, model, id, new Uint8Array(msg.bytes), progress);
       const ms = performance.now() - t0;
       if (model.release) await model.release();
       postMessage({ type: 'compressed', file: file.buffer, ms, modelLabel: label }, [file.buffer]);
     } else if (msg.type === 'decompress') {
-      const { modelId } = unpack(new Uint8Array(msg.file));
+      const modelId = modelIdOf(dc, new Uint8Array(msg.file));
       const { model, label } = await makeModel(modelId);
       const t0 = performance.now();
-      const { bytes, verified } = await decompress(DistributionCoder, model, new Uint8Array(msg.file), progress);
+      const { bytes, verified } = await decompress(dc, model, new Uint8Array(msg.file), progress);
       const ms = performance.now() - t0;
       if (model.release) await model.release();
-      postMessage({ type: 'decompressed', bytes: bytes.buffer, verified, ms, modelLabel: label }, [bytes.buffer]);
+      postMessage({ type: 'decompressed', bytes: bytes.buffer, verified, ms, modelLabel: label }, [
+        bytes.buffer,
+      ]);
     }
   } catch (e) {
     postMessage({ type: 'error', message: e && e.message ? e.message : String(e) });

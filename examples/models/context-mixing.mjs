@@ -23,8 +23,8 @@
 
 // round(4096 / (1 + e^(-x/2))) for x = -16..16, the logistic curve at 33 points, 128 apart.
 const LOGISTIC_POINTS = [
-  1, 2, 4, 6, 10, 17, 27, 45, 74, 120, 194, 311, 488, 747, 1102, 1546, 2048,
-  2550, 2994, 3349, 3608, 3785, 3902, 3976, 4022, 4051, 4069, 4079, 4086, 4090, 4092, 4094, 4095,
+  1, 2, 4, 6, 10, 17, 27, 45, 74, 120, 194, 311, 488, 747, 1102, 1546, 2048, 2550, 2994, 3349, 3608,
+  3785, 3902, 3976, 4022, 4051, 4069, 4079, 4086, 4090, 4092, 4094, 4095,
 ];
 
 // SQUASH[d + 2048] = 4096 / (1 + e^(-d/256)) for d in [-2048, 2047], interpolated, in [1, 4095].
@@ -214,8 +214,10 @@ export class ContextMixingModel {
       h[1 + o] = x;
     }
     h[1 + ORDERS.length] = Math.imul(this.word ^ 0x51ed27, 0x27d4eb2d) + 7;
-    h[2 + ORDERS.length] = Math.imul(this.word ^ Math.imul(this.prevWord, 0x165667b1), 0x3c6ef372) + 11;
-    h[3 + ORDERS.length] = Math.imul((this.column < 90 ? this.column : 90) * 256 + this.c1 + 1, 0x61c88647) + 13;
+    h[2 + ORDERS.length] =
+      Math.imul(this.word ^ Math.imul(this.prevWord, 0x165667b1), 0x3c6ef372) + 11;
+    h[3 + ORDERS.length] =
+      Math.imul((this.column < 90 ? this.column : 90) * 256 + this.c1 + 1, 0x61c88647) + 13;
     const gb = this.groupBase;
     for (let k = 0; k < N_CTX; k++) gb[k] = this._find(k, this._hiHash(k));
     this.groupReady.fill(0);
@@ -382,10 +384,10 @@ export class ContextMixingModel {
       // APM.
       const ai = this.apmIndex[j];
       const a = this.apm[ai];
-      this.apm[ai] = a + ((((bit ? 65535 : 0) - a) + 16) >> 5);
+      this.apm[ai] = a + (((bit ? 65535 : 0) - a + 16) >> 5);
       const ai2 = this.apm2Index[j];
       const a2 = this.apm2[ai2];
-      this.apm2[ai2] = a2 + ((((bit ? 65535 : 0) - a2) + 16) >> 5);
+      this.apm2[ai2] = a2 + (((bit ? 65535 : 0) - a2 + 16) >> 5);
       j = 2 * j + bit;
     }
 
@@ -418,14 +420,20 @@ export class ContextMixingModel {
     }
     if (pos < MATCH_MIN) return;
     let h = 0;
-    for (let k = 1; k <= MATCH_MIN; k++) h = Math.imul(h ^ hist[(pos - k) & HIST_MASK], 0x2f0b4c27) + k;
+    for (let k = 1; k <= MATCH_MIN; k++)
+      h = Math.imul(h ^ hist[(pos - k) & HIST_MASK], 0x2f0b4c27) + k;
     h = finalize(h) >>> (32 - MATCH_HASH_BITS);
     if (this.matchLen === 0) {
       const cand = this.matchTable[h];
       if (cand >= 0 && pos - cand < HIST_MASK) {
         let len = 0;
-        while (len < 64 && cand - len - 1 >= 0 && pos - cand + len < HIST_MASK &&
-               hist[(cand - len - 1) & HIST_MASK] === hist[(pos - len - 1) & HIST_MASK]) len++;
+        while (
+          len < 64 &&
+          cand - len - 1 >= 0 &&
+          pos - cand + len < HIST_MASK &&
+          hist[(cand - len - 1) & HIST_MASK] === hist[(pos - len - 1) & HIST_MASK]
+        )
+          len++;
         if (len >= MATCH_MIN) {
           this.matchLen = len;
           this.matchPtr = cand;

@@ -89,7 +89,8 @@ function valueInfo({ name, elemType, dims }) {
   const shape = new Writer();
   for (const d of dims) {
     const dim = new Writer();
-    if (typeof d === 'string') dim.string(2, d); // dim_param
+    if (typeof d === 'string')
+      dim.string(2, d); // dim_param
     else dim.int(1, d); // dim_value
     shape.message(1, dim); // TensorShapeProto.dim
   }
@@ -132,7 +133,13 @@ function nodeProto({ opType, inputs, outputs, name, attributes = {} }) {
  * initializers: [{name, dims, dataType, data}], inputs: [{name, elemType, dims}],
  * outputs: [...] }. Returns the .onnx file's bytes.
  */
-export function writeOnnxModel({ graph, opset = 13, irVersion = 8, producer = 'distribution-coder examples', docString }) {
+export function writeOnnxModel({
+  graph,
+  opset = 13,
+  irVersion = 8,
+  producer = 'distribution-coder examples',
+  docString,
+}) {
   const g = new Writer();
   for (const n of graph.nodes) g.message(1, nodeProto(n)); // node
   g.string(2, graph.name); // name

@@ -184,19 +184,27 @@ for (let epoch = 1; epoch <= EPOCHS; epoch++) {
     if ((b + 1) % BATCH === 0) adam(lr);
   }
   const secs = ((performance.now() - t0) / 1000).toFixed(0);
-  console.log(`epoch ${epoch}/${EPOCHS}: training ${(loss / order.length).toFixed(3)} bits/byte, ` +
-    `gpl-3.txt (not trained on) ${bitsPerByte(heldOut).toFixed(3)} bits/byte, ${secs} s`);
+  console.log(
+    `epoch ${epoch}/${EPOCHS}: training ${(loss / order.length).toFixed(3)} bits/byte, ` +
+      `gpl-3.txt (not trained on) ${bitsPerByte(heldOut).toFixed(3)} bits/byte, ${secs} s`,
+  );
 }
 
 const onnx = writeOnnxModel({
-  docString: `Next-byte MLP: previous ${CONTEXT} bytes -> probabilities of the next byte. ` +
+  docString:
+    `Next-byte MLP: previous ${CONTEXT} bytes -> probabilities of the next byte. ` +
     `Trained by examples/models/train-byte-mlp.mjs (${EPOCHS} epochs) on examples/data/fsf-licenses.txt.`,
   graph: {
     name: 'byte_mlp',
     inputs: [{ name: 'context', elemType: DataType.INT32, dims: [1, CONTEXT] }],
     outputs: [{ name: 'probs', elemType: DataType.FLOAT, dims: [1, 256] }],
     initializers: [
-      { name: 'embedding', dims: [CONTEXT * 256, EMBED], dataType: DataType.FLOAT, data: params.emb },
+      {
+        name: 'embedding',
+        dims: [CONTEXT * 256, EMBED],
+        dataType: DataType.FLOAT,
+        data: params.emb,
+      },
       { name: 'flat_shape', dims: [2], dataType: DataType.INT64, data: [1, IN] },
       { name: 'w1', dims: [IN, HIDDEN], dataType: DataType.FLOAT, data: params.w1 },
       { name: 'b1', dims: [HIDDEN], dataType: DataType.FLOAT, data: params.b1 },
@@ -204,7 +212,12 @@ const onnx = writeOnnxModel({
       { name: 'b2', dims: [V], dataType: DataType.FLOAT, data: params.b2 },
     ],
     nodes: [
-      { opType: 'Gather', inputs: ['embedding', 'context'], outputs: ['embedded'], attributes: { axis: 0 } },
+      {
+        opType: 'Gather',
+        inputs: ['embedding', 'context'],
+        outputs: ['embedded'],
+        attributes: { axis: 0 },
+      },
       { opType: 'Reshape', inputs: ['embedded', 'flat_shape'], outputs: ['flat'] },
       { opType: 'MatMul', inputs: ['flat', 'w1'], outputs: ['h1'] },
       { opType: 'Add', inputs: ['h1', 'b1'], outputs: ['h1b'] },

@@ -8,14 +8,22 @@ import { chromium } from 'playwright-core';
 export const EXECUTABLE = process.env.CHROMIUM || '/usr/bin/chromium';
 
 export async function launchChromium(options = {}) {
-  if (!existsSync(EXECUTABLE)) throw new Error(`Chromium not found at ${EXECUTABLE} (apt-get install chromium, or set CHROMIUM)`);
+  if (!existsSync(EXECUTABLE))
+    throw new Error(
+      `Chromium not found at ${EXECUTABLE} (apt-get install chromium, or set CHROMIUM)`,
+    );
   const userDataDir = mkdtempSync(join(tmpdir(), 'dc-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: EXECUTABLE,
     headless: true,
     args: [
-      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
     ],
     ...options,
   });
@@ -28,7 +36,13 @@ export async function launchChromium(options = {}) {
   // Only this machine: a request anywhere else is recorded as an error and refused.
   await page.route('**/*', (route) => {
     const u = new URL(route.request().url());
-    if (u.hostname === 'localhost' || u.hostname === '127.0.0.1' || u.protocol === 'blob:' || u.protocol === 'data:') return route.continue();
+    if (
+      u.hostname === 'localhost' ||
+      u.hostname === '127.0.0.1' ||
+      u.protocol === 'blob:' ||
+      u.protocol === 'data:'
+    )
+      return route.continue();
     errors.push(`request to ${u.href}`);
     return route.abort();
   });

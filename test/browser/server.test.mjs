@@ -16,7 +16,9 @@ function get(path, method = 'GET') {
     const req = request({ host: '127.0.0.1', port, path, method }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }),
+      );
     });
     req.on('error', reject);
     req.end();
@@ -32,7 +34,10 @@ test('the page, the package and the model are served with their types', async ()
   assert.match(page.headers['content-type'], /^text\/html/);
   assert.match(page.body.toString(), /<script type="module" src="app.mjs">/);
   assert.match((await get('/js/index.js')).headers['content-type'], /^text\/javascript/);
-  assert.match((await get('/examples/browser/worker.mjs')).headers['content-type'], /^text\/javascript/);
+  assert.match(
+    (await get('/examples/browser/worker.mjs')).headers['content-type'],
+    /^text\/javascript/,
+  );
   const onnx = await get('/examples/models/byte-mlp.onnx');
   assert.equal(onnx.status, 200);
   assert.equal(onnx.body.length, Number(onnx.headers['content-length']));

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { DistributionCoder } from 'distribution-coder';
+import * as dc from 'distribution-coder';
 import { compress } from '../../examples/models/codec.mjs';
 import { ContextMixingModel } from '../../examples/models/context-mixing.mjs';
 import { launchChromium } from './chromium.mjs';
@@ -17,9 +17,20 @@ let browser;
 let base;
 
 before(async () => {
-  const run = (cmd, args) => execFileSync(cmd, args, { cwd: VITE_DIR, stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000 });
-  if (!existsSync(VITE_DIR + 'node_modules/vite/package.json')) run('npm', ['ci', '--no-audit', '--no-fund']);
-  run(process.execPath, [VITE_DIR + 'node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn']);
+  const run = (cmd, args) =>
+    execFileSync(cmd, args, {
+      cwd: VITE_DIR,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      timeout: 300_000,
+    });
+  if (!existsSync(VITE_DIR + 'node_modules/vite/package.json'))
+    run('npm', ['ci', '--no-audit', '--no-fund']);
+  run(process.execPath, [
+    VITE_DIR + 'node_modules/vite/bin/vite.js',
+    'build',
+    '--logLevel',
+    'warn',
+  ]);
   const started = await startDemoServer({ port: 0 });
   server = started.server;
   base = `http://localhost:${started.port}/examples/vite/dist/`;
@@ -46,14 +57,28 @@ test('in Chromium, the bundle round-trips by itself and decodes a stream made in
   await page.waitForSelector('body[data-ready="yes"]', { timeout: 60_000 });
   assert.match(await page.textContent('#out'), /^OK: "Hello from a Vite bundle/);
 
-  const text = readFileSync(new URL('../../examples/data/gpl-3.txt', import.meta.url), 'utf8').slice(0, 3000);
-  const file = await compress(DistributionCoder, new ContextMixingModel(), ContextMixingModel.id, new TextEncoder().encode(text));
-  const result = await page.evaluate((bytes) => window.distributionCoderDemo.decodeFile(Uint8Array.from(bytes)), [...file]);
+  const text = readFileSync(
+    new URL('../../examples/data/gpl-3.txt', import.meta.url),
+    'utf8',
+  ).slice(0, 3000);
+  const file = await compress(
+    dc,
+    new ContextMixingModel(),
+    ContextMixingModel.id,
+    new TextEncoder().encode(text),
+  );
+  const result = await page.evaluate(
+    (bytes) => window.distributionCoderDemo.decodeFile(Uint8Array.from(bytes)),
+    [...file],
+  );
   assert.equal(result.verified, true);
   assert.equal(result.text, text);
 
   // And the other way: the bundle's stream is byte-identical to Node's for the same text.
-  const fromBundle = await page.evaluate((t) => window.distributionCoderDemo.encodeText(t).then((f) => [...f]), text);
+  const fromBundle = await page.evaluate(
+    (t) => window.distributionCoderDemo.encodeText(t).then((f) => [...f]),
+    text,
+  );
   assert.deepEqual(Uint8Array.from(fromBundle), file);
   assert.deepEqual(errors, []);
 });

@@ -17,7 +17,10 @@ const vec = (items) => [items.length, ...items.flat()]; // counts here are < 128
 function section(id, body) {
   const size = [];
   let n = body.length;
-  do { size.push((n & 0x7f) | (n > 0x7f ? 0x80 : 0)); n >>= 7; } while (n);
+  do {
+    size.push((n & 0x7f) | (n > 0x7f ? 0x80 : 0));
+    n >>= 7;
+  } while (n);
   return [id, ...size, ...body];
 }
 
@@ -47,7 +50,12 @@ test('extra imports, extra or missing exports are refused', () => {
   assert.deepEqual(wasi, ['unexpected import wasi_snapshot_preview1.fd_write (function)']);
   const extra = checkWasm(makeModule([GROWTH], [...FUNCS, 'stackSave']));
   assert.deepEqual(extra, ['export not on the reviewed list: stackSave (function)']);
-  const missing = checkWasm(makeModule([GROWTH], FUNCS.filter((n) => n !== 'dc_coder_encode_step')));
+  const missing = checkWasm(
+    makeModule(
+      [GROWTH],
+      FUNCS.filter((n) => n !== 'dc_coder_encode_step'),
+    ),
+  );
   assert.deepEqual(missing, ['reviewed export missing: dc_coder_encode_step']);
   const noMemory = checkWasm(makeModule([GROWTH], FUNCS, false));
   assert.deepEqual(noMemory, ['reviewed export missing: memory']);
@@ -62,6 +70,10 @@ test('the built modules pass; the command line fails on a bad module', (t) => {
   const bad = join(dir, 'bad.wasm');
   writeFileSync(bad, makeModule([GROWTH, ['env', 'abort']], FUNCS));
   assert.throws(
-    () => execFileSync(process.execPath, [join(root, 'scripts', 'check-wasm.mjs'), bad], { stdio: 'pipe' }),
-    (e) => e.status === 1 && /unexpected import env\.abort/.test(e.stderr.toString()));
+    () =>
+      execFileSync(process.execPath, [join(root, 'scripts', 'check-wasm.mjs'), bad], {
+        stdio: 'pipe',
+      }),
+    (e) => e.status === 1 && /unexpected import env\.abort/.test(e.stderr.toString()),
+  );
 });

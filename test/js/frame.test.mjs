@@ -2,8 +2,16 @@
 // kind of damage reported with its code and the chunk it hit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FramedEncoder, FramedDecoder, crc32, DistributionCoder, DistributionCoderError } from 'distribution-coder';
-import { rng, randomDist, sample } from './helpers.mjs';
+import {
+  FramedEncoder,
+  FramedDecoder,
+  crc32,
+  DistributionCoder,
+  DistributionCoderError,
+  wasmMemoryBytes,
+} from 'distribution-coder';
+import { crc32 as zlibCrc32 } from 'node:zlib';
+import { rng, randomDist, sample, countSets } from './helpers.mjs';
 
 /** steps distributions of vocabulary n and symbols drawn from them. */
 function fixture(seed, steps, n = 40) {
@@ -73,7 +81,9 @@ test('round trips: chunk sizes, step counts, model ids, element types', () => {
   }
   // typed arrays of every width, a Uint8Array model id
   const rand = rng(3);
-  const f32 = [], f64 = [], syms = [];
+  const f32 = [],
+    f64 = [],
+    syms = [];
   for (let t = 0; t < 30; t++) {
     const d = randomDist(rand, 300);
     f64.push(d);
@@ -86,7 +96,10 @@ test('round trips: chunk sizes, step counts, model ids, element types', () => {
     dists.forEach((d, t) => enc.encodeStep(d, syms[t]));
     const bytes = enc.finish();
     const dec = new FramedDecoder(bytes, { modelId: id });
-    assert.deepEqual(dists.map((d) => dec.decodeStep(d)), syms);
+    assert.deepEqual(
+      dists.map((d) => dec.decodeStep(d)),
+      syms,
+    );
     assert.deepEqual(dec.modelId, id);
   }
 });
@@ -94,9 +107,14 @@ test('round trips: chunk sizes, step counts, model ids, element types', () => {
 test('same bytes as the C writer (dc_frame_*)', () => {
   // Written by dc_frame_writer_create(0, "gpt2", 4, 3) and dc_frame_writer_encode_step with these
   // f64 rows (a C program; the arrays below are copied in as f64 by the wrapper).
-  const d = [[0.1, 0.2, 0.7], [0.5, 0.25, 0.25], [0.3, 0.3, 0.4]];
+  const d = [
+    [0.1, 0.2, 0.7],
+    [0.5, 0.25, 0.25],
+    [0.3, 0.3, 0.4],
+  ];
   const syms = [2, 0, 1, 1, 2, 0, 0];
-  const fromC = '8944434601000400070000000000000003000000677074328e411125010000008d5dfa1680953f52' +
+  const fromC =
+    '8944434601000400070000000000000003000000677074328e411125010000008d5dfa1680953f52' +
     '2f0100000011fe9063427d8d55a2000000001cdf44211cdf4421';
   const enc = new FramedEncoder({ modelId: 'gpt2', stepsPerChunk: 3 });
   syms.forEach((s, t) => enc.encodeStep(d[t % 3], s));
@@ -115,7 +133,8 @@ test('the layout: header fields, each chunk a plain stream with its two CRCs', (
   for (let c = 0; c < 3; c++) {
     const coder = new DistributionCoder();
     const symBytes = new Uint8Array(16);
-    const first = 4 * c, end = Math.min(first + 4, 10);
+    const first = 4 * c,
+      end = Math.min(first + 4, 10);
     for (let t = first; t < end; t++) {
       coder.encodeStep(fx.dists[t], fx.symbols[t]);
       new DataView(symBytes.buffer).setUint32(4 * (t - first), fx.symbols[t], true);
@@ -167,12 +186,19 @@ test('a bit flip anywhere is refused; in a chunk, the error names that chunk', (
       byCode[e.codeName] = (byCode[e.codeName] ?? 0) + 1;
       if (pos < 4) assert.equal(e.codeName, 'DC_ERR_FRAME_MAGIC');
       if (pos === 4) assert.equal(e.codeName, 'DC_ERR_FRAME_VERSION');
-      if (pos >= starts[0] && typeof e.chunk === 'number' && e.codeName !== 'DC_ERR_FRAME_TRUNCATED') {
+      if (
+        pos >= starts[0] &&
+        typeof e.chunk === 'number' &&
+        e.codeName !== 'DC_ERR_FRAME_TRUNCATED'
+      ) {
         const c = starts.findLastIndex((s) => s <= pos);
         assert.equal(e.chunk, c, `flip in chunk ${c} reported for chunk ${e.chunk}`);
         assert.equal(e.firstStep, 4 * c);
         assert.equal(e.endStep, Math.min(4 * c + 4, 14));
-        assert.match(e.message, new RegExp(`chunk ${c} \\(steps ${4 * c} to ${Math.min(4 * c + 4, 14) - 1}\\)`));
+        assert.match(
+          e.message,
+          new RegExp(`chunk ${c} \\(steps ${4 * c} to ${Math.min(4 * c + 4, 14) - 1}\\)`),
+        );
       }
     }
   }
@@ -203,7 +229,8 @@ test('distributions shifted by one step: refused in the chunk where the drift st
     let e = null;
     const got = [];
     try {
-      for (let t = 0; t < 60; t++) got.push(dec.decodeStep(fx.dists[t >= from && t < 59 ? t + 1 : t]));
+      for (let t = 0; t < 60; t++)
+        got.push(dec.decodeStep(fx.dists[t >= from && t < 59 ? t + 1 : t]));
     } catch (err) {
       e = err;
     }
@@ -215,7 +242,10 @@ test('distributions shifted by one step: refused in the chunk where the drift st
     const firstWrong = got.findIndex((s, t) => s !== fx.symbols[t]);
     const expectChunk = Math.floor((firstWrong === -1 ? e.step : Math.min(firstWrong, e.step)) / 8);
     assert.equal(e.chunk, expectChunk);
-    assert.ok(e.chunk >= Math.floor(from / 8) && e.chunk <= Math.floor(from / 8) + 1, `chunk ${e.chunk}, drift from ${from}`);
+    assert.ok(
+      e.chunk >= Math.floor(from / 8) && e.chunk <= Math.floor(from / 8) + 1,
+      `chunk ${e.chunk}, drift from ${from}`,
+    );
     assert.equal(e.firstStep, 8 * e.chunk);
     assert.ok(e.step >= from && e.step < e.endStep);
   }
@@ -227,7 +257,10 @@ test('wrong magic, unknown version, a damaged header', () => {
   const d = b.slice();
   d[0] = 0x88;
   assert.equal(decode(fx, d, {})?.codeName, 'DC_ERR_FRAME_MAGIC');
-  assert.equal(decode(fx, new DistributionCoder().finishEncoding(), {})?.codeName, 'DC_ERR_FRAME_TRUNCATED');
+  assert.equal(
+    decode(fx, new DistributionCoder().finishEncoding(), {})?.codeName,
+    'DC_ERR_FRAME_TRUNCATED',
+  );
   assert.equal(decode(fx, new Uint8Array([1, 2, 3, 4, 5]), {})?.codeName, 'DC_ERR_FRAME_MAGIC');
   const v = b.slice();
   v[4] = 2;
@@ -265,7 +298,7 @@ test('refusals change nothing; encodeStep after finish; decoding past the end', 
   dec.free();
 });
 
-test('after a symbol CRC failure the decoder stays failed', () => {
+test('after a symbol CRC failure the step is undone and can be decoded again (as in C)', () => {
   const fx = fixture(81, 6, 5);
   const b = encode(fx, { stepsPerChunk: 3 });
   const dec = new FramedDecoder(b);
@@ -273,8 +306,23 @@ test('after a symbol CRC failure the decoder stays failed', () => {
   dec.decodeStep(fx.dists[1]);
   const wrong = [0, 0, 0, 0, 0];
   wrong[fx.symbols[2] === 0 ? 4 : 0] = 1; // all the mass on another symbol
-  assert.throws(() => dec.decodeStep(wrong), { codeName: 'DC_ERR_FRAME_CHECKSUM', chunk: 0, step: 2 });
-  assert.throws(() => dec.decodeStep(fx.dists[2]), { codeName: 'DC_ERR_FRAME_CHECKSUM', chunk: 0 });
+  assert.throws(() => dec.decodeStep(wrong), {
+    codeName: 'DC_ERR_FRAME_CHECKSUM',
+    chunk: 0,
+    step: 2,
+  });
+  assert.equal(dec.position, 2);
+  assert.equal(dec.verifiedSteps, 0);
+  assert.throws(() => dec.decodeStep(wrong), {
+    codeName: 'DC_ERR_FRAME_CHECKSUM',
+    chunk: 0,
+    step: 2,
+  });
+  // The encoder's distribution at the refused step: it passes, and decoding goes on.
+  assert.equal(dec.decodeStep(fx.dists[2]), fx.symbols[2]);
+  assert.equal(dec.verifiedSteps, 3);
+  for (let t = 3; t < 6; t++) assert.equal(dec.decodeStep(fx.dists[t]), fx.symbols[t]);
+  assert.throws(() => dec.decodeStep(fx.dists[0]), { codeName: 'DC_ERR_FRAME_END' });
   dec.free();
 });
 
@@ -292,7 +340,8 @@ test('bad options', () => {
 
 test('python-0.1 chunks', () => {
   const fx = fixture(91, 20, 16);
-  for (const d of fx.dists) { // normalised: python-0.1 refuses counts that overflow 2^32
+  for (const d of fx.dists) {
+    // normalised: python-0.1 refuses counts that overflow 2^32
     const sum = d.reduce((a, x) => a + x, 0);
     for (let i = 0; i < d.length; i++) d[i] /= sum * 1.001;
   }
@@ -306,4 +355,78 @@ test('python-0.1 chunks', () => {
   assert.equal(bytes[5], 1);
   assert.equal(FramedDecoder.inspect(bytes).format, 'python-0.1');
   assert.equal(decode(fx, bytes, { modelId: 'p' }), null);
+});
+
+test("crc32 is the module's dc_crc32: zlib's values, ranges, large inputs without memory growth", () => {
+  const rand = rng(101);
+  const big = new Uint8Array(3 * 65536 + 77);
+  for (let i = 0; i < big.length; i++) big[i] = Math.floor(rand() * 256);
+  assert.equal(crc32(big), zlibCrc32(big));
+  assert.equal(crc32(big, 5, 70000), zlibCrc32(big.subarray(5, 70000)));
+  assert.equal(crc32(big.buffer), zlibCrc32(big));
+  const huge = new Uint8Array(64 << 20); // 64 MiB: hashed in blocks, not copied whole
+  const before = wasmMemoryBytes();
+  assert.equal(crc32(huge), zlibCrc32(huge));
+  assert.ok(
+    wasmMemoryBytes() < before + (1 << 20),
+    `memory grew from ${before} to ${wasmMemoryBytes()}`,
+  );
+  assert.throws(() => crc32('abc'), TypeError);
+});
+
+test('distributionView of the framed classes: no copy, the same container', () => {
+  const rand = rng(111);
+  const n = 700;
+  const dists = Array.from({ length: 25 }, () => Float32Array.from(randomDist(rand, n)));
+  const syms = dists.map((d) => sample(rand, d));
+  const ref = new FramedEncoder({ stepsPerChunk: 4, modelId: 'v' });
+  dists.forEach((d, t) => ref.encodeStep(d, syms[t]));
+  const expected = ref.finish();
+
+  const enc = new FramedEncoder({ stepsPerChunk: 4, modelId: 'v' });
+  dists.forEach((d, t) => {
+    const view = enc.distributionView(n);
+    assert.ok(view instanceof Float32Array);
+    assert.equal(enc.distributionView(n), view, 'the same view while valid');
+    view.set(d);
+    assert.equal(
+      countSets(() => enc.encodeStep(view, syms[t])),
+      0,
+      'no copy for the view',
+    );
+  });
+  assert.deepEqual(enc.finish(), expected);
+  assert.throws(() => enc.distributionView(n), /has been freed/);
+
+  const dec = new FramedDecoder(expected, { modelId: 'v' });
+  dists.forEach((d, t) => {
+    const view = dec.distributionView(n);
+    view.set(d);
+    assert.equal(
+      countSets(() => assert.equal(dec.decodeStep(view), syms[t])),
+      0,
+    );
+  });
+  dec.free();
+  assert.throws(() => dec.distributionView(n), /FramedDecoder has been freed/);
+});
+
+test('unknown options of the framed classes are refused, naming the option', () => {
+  assert.throws(() => new FramedEncoder({ stepPerChunk: 3 }), {
+    name: 'TypeError',
+    message: /options\.stepPerChunk is not an option.*stepsPerChunk/,
+  });
+  assert.throws(() => new FramedEncoder({ modelID: 'x' }), {
+    name: 'TypeError',
+    message: /options\.modelID/,
+  });
+  const b = new FramedEncoder().finish();
+  assert.throws(() => new FramedDecoder(b, { model: 'x' }), {
+    name: 'TypeError',
+    message: /options\.model is not an option \(known options: modelId\)/,
+  });
+  assert.throws(() => new FramedDecoder(b, { modelId: 7 }), {
+    name: 'TypeError',
+    message: /options\.modelId must be a string/,
+  });
 });

@@ -37,7 +37,8 @@ class Rng {
     }
   }
 
-  u32() { // xoshiro128**
+  u32() {
+    // xoshiro128**
     const s = this.s;
     const result = Math.imul(rotl32(Math.imul(s[1], 5) >>> 0, 7), 9) >>> 0;
     const t = (s[1] << 9) >>> 0;
@@ -139,8 +140,17 @@ class Row {
 
 // ---- shapes (golden.c fill_row) ----
 
-const SHAPES = ['softmax', 'flat', 'sparse', 'subnormal', 'near2m32', 'one', 'scaled', 'counts',
-  'tinycounts'];
+const SHAPES = [
+  'softmax',
+  'flat',
+  'sparse',
+  'subnormal',
+  'near2m32',
+  'one',
+  'scaled',
+  'counts',
+  'tinycounts',
+];
 
 function fillSoftmax(r, row, n) {
   const top = r.below(n);
@@ -188,11 +198,21 @@ function fillRow(r, shape, row, n, step) {
       const p = l.mant + 1;
       for (let i = 0; i < n; i++) {
         switch (r.below(6)) {
-          case 0: row.put(i, 1, -32); break;
-          case 1: row.put(i, (1n << BigInt(p)) - 1n, -32 - p); break;
-          case 2: row.put(i, (1n << BigInt(p - 1)) + 1n, -32 - (p - 1)); break;
-          case 3: row.put(i, 1, -33); break;
-          default: row.putRandom(r, i, -31 - r.below(4)); break;
+          case 0:
+            row.put(i, 1, -32);
+            break;
+          case 1:
+            row.put(i, (1n << BigInt(p)) - 1n, -32 - p);
+            break;
+          case 2:
+            row.put(i, (1n << BigInt(p - 1)) + 1n, -32 - (p - 1));
+            break;
+          case 3:
+            row.put(i, 1, -33);
+            break;
+          default:
+            row.putRandom(r, i, -31 - r.below(4));
+            break;
         }
       }
       row.putRandom(r, top, -1);
@@ -220,7 +240,8 @@ function fillRow(r, shape, row, n, step) {
       }
       return top;
     }
-    default: { // counts, tinycounts
+    default: {
+      // counts, tinycounts
       const top = r.below(n);
       const exp = shape === 'counts' ? 0 : -10 - ceilLog2(n);
       for (let i = 0; i < n; i++) row.put(i, r.below(1000), exp);
@@ -247,8 +268,10 @@ function makeCase(name) {
   const [formatName, dtype, shape, v] = name.split('-');
   const vocab = Number(v.slice(1));
   const steps = VOCAB_STEPS[VOCABS.indexOf(vocab)];
-  assert.ok(FORMATS[formatName] && DTYPES.includes(dtype) && SHAPES.includes(shape) && steps,
-    `cannot parse case name ${name}`);
+  assert.ok(
+    FORMATS[formatName] && DTYPES.includes(dtype) && SHAPES.includes(shape) && steps,
+    `cannot parse case name ${name}`,
+  );
   const r = new Rng(fnv1a(name));
   const rows = [];
   const symbols = [];
@@ -313,11 +336,17 @@ for (const line of readFileSync(EXPECTED_FILE, 'utf8').split('\n')) {
 // The subset run here: every format, dtype and shape at the vocabularies below (all of
 // them small enough to build in JS quickly), plus the largest vocabularies for a few.
 const SUBSET_VOCABS = new Set([1, 2, 3, 256, 257, 1000]);
-const LARGE = ['default-f32-softmax-v262144', 'default-bf16-sparse-v262144',
-  'python01-f16-subnormal-v50257', 'default-f64-near2m32-v50257', 'python01-f32-softmax-v4099',
-  'default-f16-scaled-v4099'];
+const LARGE = [
+  'default-f32-softmax-v262144',
+  'default-bf16-sparse-v262144',
+  'python01-f16-subnormal-v50257',
+  'default-f64-near2m32-v50257',
+  'python01-f32-softmax-v4099',
+  'default-f16-scaled-v4099',
+];
 const subset = [...expected.keys()].filter(
-  (name) => SUBSET_VOCABS.has(Number(name.split('-')[3].slice(1))) || LARGE.includes(name));
+  (name) => SUBSET_VOCABS.has(Number(name.split('-')[3].slice(1))) || LARGE.includes(name),
+);
 
 test('expected.txt lists the golden streams of every format, dtype and shape', () => {
   assert.ok(expected.size >= 600, `only ${expected.size} lines`);

@@ -4,9 +4,11 @@
 export function rng(seed) {
   let x = seed >>> 0 || 1;
   return () => {
-    x ^= x << 13; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
     x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
+    x ^= x << 5;
+    x >>>= 0;
     return x / 4294967296;
   };
 }
@@ -30,4 +32,21 @@ export function sample(rand, d) {
   }
   for (let i = d.length - 1; i >= 0; i--) if (d[i] > 0) return i;
   return 0;
+}
+
+/** Counts TypedArray.prototype.set calls while fn runs (the wrapper copies with set). */
+export function countSets(fn) {
+  const proto = Object.getPrototypeOf(Float32Array.prototype);
+  const orig = proto.set;
+  let n = 0;
+  proto.set = function (...args) {
+    n++;
+    return orig.apply(this, args);
+  };
+  try {
+    fn();
+  } finally {
+    proto.set = orig;
+  }
+  return n;
 }

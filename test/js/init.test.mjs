@@ -11,7 +11,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const shipped = readFileSync(join(root, 'dist', 'distribution_coder.wasm'));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
-function stream(steps = [[0.2, 0.3, 0.5], [1, 1], [0.9, 0.1]]) {
+function stream(
+  steps = [
+    [0.2, 0.3, 0.5],
+    [1, 1],
+    [0.9, 0.1],
+  ],
+) {
   const c = new DistributionCoder();
   steps.forEach((d, i) => c.encodeStep(d, i % d.length));
   const b = c.finishEncoding();
@@ -46,8 +52,14 @@ test('init accepts bytes, a typed array, a WebAssembly.Module, a Response and pr
 });
 
 test('init refuses what is not a distribution-coder module and keeps the current one', async () => {
-  await assert.rejects(init('distribution_coder.wasm'), { name: 'TypeError', message: /init: source must be/ });
-  await assert.rejects(init(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])), { name: 'TypeError', message: /does not export "memory"/ });
+  await assert.rejects(init('distribution_coder.wasm'), {
+    name: 'TypeError',
+    message: /init: source must be/,
+  });
+  await assert.rejects(init(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])), {
+    name: 'TypeError',
+    message: /does not export "memory"/,
+  });
   await assert.rejects(init(new Uint8Array([1, 2, 3])), WebAssembly.CompileError);
   await assert.rejects(init(new Response('not found', { status: 404 })), /HTTP 404/);
   // Anything with arrayBuffer() will do (e.g. a Blob).
@@ -69,9 +81,15 @@ test('when automatic instantiation fails, the first use throws why, and init() r
     c.encodeStep([1, 3], 1);
     console.log(JSON.stringify({ msg, bytes: c.finishEncoding().length }));
   `;
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   const { msg, bytes } = JSON.parse(out);
-  assert.match(msg, /could not be instantiated automatically \(blocked by policy\); call `await init/);
+  assert.match(
+    msg,
+    /could not be instantiated automatically \(blocked by policy\); call `await init/,
+  );
   assert.match(msg, /cause: blocked by policy/);
   assert.ok(bytes >= 0);
 });

@@ -48,7 +48,10 @@ test('a 1,000,000-step session: memory bounded apart from the output', () => {
   const bytes = enc.finishEncoding();
   const grown = wasmMemoryBytes() - before;
   // The output buffer doubles as it grows: at most 2x the output, plus one 64 KiB page.
-  assert.ok(grown <= 2 * bytes.length + 65536, `wasm memory grew ${grown} bytes for ${bytes.length} bytes of output`);
+  assert.ok(
+    grown <= 2 * bytes.length + 65536,
+    `wasm memory grew ${grown} bytes for ${bytes.length} bytes of output`,
+  );
   const heapGrown = process.memoryUsage().heapUsed - heapBefore;
   assert.ok(heapGrown < 64 * 1024 * 1024, `JS heap grew ${heapGrown} bytes`);
 
@@ -78,7 +81,37 @@ test('forgotten coders are freed by the FinalizationRegistry backstop', async ()
     }
     console.log(wasmMemoryBytes());
   `;
-  const out = execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+  const out = execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   const bytes = Number(out.trim());
   assert.ok(bytes < 400 * 1024 * 1024, `wasm memory reached ${bytes} bytes`);
+});
+
+test('forgotten coders cost linear time: wasm memory grows in a few geometric steps', () => {
+  // Each grow of wasm memory costs the engine time in proportion to its size, so the
+  // number of grows is what makes many coders left to the FinalizationRegistry (created in
+  // a loop, nothing freed before it ends) linear or quadratic. 100,000 coders with a step
+  // each used to grow the memory 64 KiB at a time: ~3,000 grows, 20.8 s.
+  let grows = 0;
+  let last = wasmMemoryBytes();
+  const start = last;
+  const t0 = performance.now();
+  const d = new Float64Array(256).fill(1);
+  for (let i = 0; i < 20000; i++) {
+    new DistributionCoder().encodeStep(d, i & 255); // left to the registry
+    const now = wasmMemoryBytes();
+    if (now !== last) {
+      grows++;
+      last = now;
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  console.log(
+    `# 20,000 forgotten coders: ${grows} grows, ${start} -> ${last} bytes, ${seconds.toFixed(2)} s`,
+  );
+  assert.ok(last - start > 20000 * 1024, 'the coders are live: their buffers are in memory');
+  // 64 KiB steps would be > 600 grows; a quarter at a time is ~25.
+  assert.ok(grows <= 40, `${grows} grows of wasm memory for 20,000 coders`);
 });

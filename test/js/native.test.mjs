@@ -33,7 +33,7 @@ function makeSession(seed, vocabs) {
       }
     } else {
       dist = new Uint16Array(n);
-      const lim = dtype === 'f16' ? (shape === 2 ? 0x7c00 : 0x3c00) : (shape === 2 ? 0x7f80 : 0x3f80);
+      const lim = dtype === 'f16' ? (shape === 2 ? 0x7c00 : 0x3c00) : shape === 2 ? 0x7f80 : 0x3f80;
       for (let i = 0; i < n; i++) dist[i] = Math.floor(rand() * lim);
     }
     dist[Math.floor(rand() * n)] = dtype === 'f16' ? 0x3800 : dtype === 'bf16' ? 0x3f00 : 0.5;
@@ -69,10 +69,15 @@ const sessions = [
 ];
 
 test('wasm streams equal the native build byte for byte', (t) => {
-  assert.ok(new Uint8Array(Uint32Array.of(1).buffer)[0] === 1, 'this test writes little-endian files');
+  assert.ok(
+    new Uint8Array(Uint32Array.of(1).buffer)[0] === 1,
+    'this test writes little-endian files',
+  );
   if (!existsSync(tool)) {
-    assert.fail(`native tool ${tool} not found: build it first with ` +
-      '`cmake -S . -B build && cmake --build build` (npm test does), or set DC_ENCODE_FILE');
+    assert.fail(
+      `native tool ${tool} not found: build it first with ` +
+        '`cmake -S . -B build && cmake --build build` (npm test does), or set DC_ENCODE_FILE',
+    );
   }
   const dir = mkdtempSync(join(tmpdir(), 'dc-native-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -83,10 +88,17 @@ test('wasm streams equal the native build byte for byte', (t) => {
       writeFileSync(file, sessionFile(format, steps));
       let native;
       try {
-        native = execFileSync(tool, [file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+        native = execFileSync(tool, [file], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+        }).trim();
       } catch (e) {
         // The native build refuses this session: the wasm module must refuse it too.
-        assert.throws(() => wasmHex(format, steps), undefined, `${format} session ${i}: native refused (${e.stderr}) but wasm did not`);
+        assert.throws(
+          () => wasmHex(format, steps),
+          undefined,
+          `${format} session ${i}: native refused (${e.stderr}) but wasm did not`,
+        );
         return;
       }
       assert.equal(wasmHex(format, steps), native, `${format} session ${i}`);
@@ -102,7 +114,10 @@ test('the non-SIMD module writes the same bytes as the SIMD module', async () =>
   assert.ok(existsSync(nosimdFile), `${nosimdFile} not found: run npm run build`);
   await init(readFileSync(nosimdFile));
   try {
-    assert.deepEqual(sessions.map((s) => wasmHex('default', s)), simd);
+    assert.deepEqual(
+      sessions.map((s) => wasmHex('default', s)),
+      simd,
+    );
   } finally {
     await init(); // back to the shipped module
   }

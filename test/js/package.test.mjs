@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,14 +11,37 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 test('npm pack --dry-run: the tarball holds the package and nothing else', () => {
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const out = execFileSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' });
+  const out = execFileSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   const [info] = JSON.parse(out);
   const files = info.files.map((f) => f.path).sort();
-  for (const required of ['dist/distribution_coder.wasm', 'dist/wasm-inline.js', 'js/index.js', 'js/index.d.ts', 'package.json', 'README.md']) {
-    assert.ok(files.includes(required), `${required} missing from the tarball: ${files.join(', ')}`);
+  for (const required of [
+    'dist/distribution_coder.wasm',
+    'dist/wasm-inline.js',
+    'js/index.js',
+    'js/index.d.ts',
+    'package.json',
+    'README.md',
+  ]) {
+    assert.ok(
+      files.includes(required),
+      `${required} missing from the tarball: ${files.join(', ')}`,
+    );
+  }
+  for (const f of readdirSync(join(root, 'js'))) {
+    assert.ok(
+      files.includes(`js/${f}`),
+      `js/${f} (imported by the package) missing from the tarball`,
+    );
   }
   for (const f of files) {
-    assert.doesNotMatch(f, /^(test|build[^/]*|bench|examples|scripts|src|cmake|node_modules|\.ci)\//, `${f} should not be published`);
+    assert.doesNotMatch(
+      f,
+      /^(test|build[^/]*|bench|examples|scripts|src|cmake|node_modules|\.ci)\//,
+      `${f} should not be published`,
+    );
     assert.doesNotMatch(f, /\.(tmp|log|c|h|mjs)$/, `${f} should not be published`);
   }
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -30,5 +53,9 @@ test('npm pack --dry-run: the tarball holds the package and nothing else', () =>
   assert.equal(pkg.type, 'module');
   assert.ok(pkg.engines && pkg.engines.node, 'engines.node is set');
   const header = readFileSync(join(root, 'include', 'distribution_coder.h'), 'utf8');
-  assert.equal(pkg.version, /#define DC_VERSION_STRING "([^"]+)"/.exec(header)[1], 'package version = C header version');
+  assert.equal(
+    pkg.version,
+    /#define DC_VERSION_STRING "([^"]+)"/.exec(header)[1],
+    'package version = C header version',
+  );
 });

@@ -18,9 +18,12 @@ function matrixOf(c) {
   const raw = Buffer.from(c.distributions_b64, 'base64');
   const bytes = new Uint8Array(raw); // copy: offset 0
   switch (c.dtype) {
-    case 'f32': return new Float32Array(bytes.buffer, 0, bytes.length / 4);
-    case 'f64': return new Float64Array(bytes.buffer, 0, bytes.length / 8);
-    default: return new Uint16Array(bytes.buffer, 0, bytes.length / 2);
+    case 'f32':
+      return new Float32Array(bytes.buffer, 0, bytes.length / 4);
+    case 'f64':
+      return new Float64Array(bytes.buffer, 0, bytes.length / 8);
+    default:
+      return new Uint16Array(bytes.buffer, 0, bytes.length / 2);
   }
 }
 
@@ -28,7 +31,12 @@ const dtypeArg = (c) => (c.dtype === 'f16' || c.dtype === 'bf16' ? c.dtype : und
 
 test('the public vector file holds 44 cases in all four dtypes', () => {
   assert.equal(vectors.cases.length, 44);
-  assert.deepEqual([...new Set(vectors.cases.map((c) => c.dtype))].sort(), ['bf16', 'f16', 'f32', 'f64']);
+  assert.deepEqual([...new Set(vectors.cases.map((c) => c.dtype))].sort(), [
+    'bf16',
+    'f16',
+    'f32',
+    'f64',
+  ]);
   assert.ok(vectors.cases.some((c) => c.tags.includes('seed_decoder_boundary_defect')));
 });
 
@@ -61,7 +69,11 @@ for (const c of vectors.cases) {
 }
 
 test('the boundary-defect example from the format notes', () => {
-  const rows = [[0.5, 0.5], [2 ** -31, 1], [2 ** -31, 1]]; // number[] -> f32, like the package
+  const rows = [
+    [0.5, 0.5],
+    [2 ** -31, 1],
+    [2 ** -31, 1],
+  ]; // number[] -> f32, like the package
   const enc = new DistributionCoder({ format: 'python-0.1' });
   enc.encodeStep(rows[0], 1);
   enc.encodeStep(rows[1], 0);
@@ -70,7 +82,10 @@ test('the boundary-defect example from the format notes', () => {
   assert.equal(toHex(bytes), '800000000000000080');
   const dec = new DistributionCoder({ format: 'python-0.1' });
   dec.startDecoding(bytes);
-  assert.deepEqual(rows.map((r) => dec.decodeStep(r)), [1, 0, 0]);
+  assert.deepEqual(
+    rows.map((r) => dec.decodeStep(r)),
+    [1, 0, 0],
+  );
   enc.free();
   dec.free();
 });
@@ -78,11 +93,22 @@ test('the boundary-defect example from the format notes', () => {
 test('steps that package would corrupt are refused and the coder is unchanged', () => {
   const enc = new DistributionCoder({ format: 'python-0.1' });
   enc.encodeStep([0.25, 0.75], 1);
-  assert.throws(() => enc.encodeStep([0.5, 0.5, 0.5], 0),
-    (e) => e instanceof DistributionCoderError && e.codeName === 'DC_ERR_COUNT_OVERFLOW');
-  assert.throws(() => enc.encodeStep([0.5, NaN], 0), (e) => e instanceof RangeError && e.codeName === 'DC_ERR_NAN');
-  assert.throws(() => enc.encodeStep([0.5, -0.1], 0), (e) => e instanceof RangeError && e.codeName === 'DC_ERR_NEGATIVE');
-  assert.throws(() => enc.encodeStep([Infinity, 0], 0), (e) => e instanceof RangeError && e.codeName === 'DC_ERR_INFINITE');
+  assert.throws(
+    () => enc.encodeStep([0.5, 0.5, 0.5], 0),
+    (e) => e instanceof DistributionCoderError && e.codeName === 'DC_ERR_COUNT_OVERFLOW',
+  );
+  assert.throws(
+    () => enc.encodeStep([0.5, NaN], 0),
+    (e) => e instanceof RangeError && e.codeName === 'DC_ERR_NAN',
+  );
+  assert.throws(
+    () => enc.encodeStep([0.5, -0.1], 0),
+    (e) => e instanceof RangeError && e.codeName === 'DC_ERR_NEGATIVE',
+  );
+  assert.throws(
+    () => enc.encodeStep([Infinity, 0], 0),
+    (e) => e instanceof RangeError && e.codeName === 'DC_ERR_INFINITE',
+  );
   assert.throws(() => enc.encodeStep([0.5, 0.5], 2), RangeError);
   enc.encodeStep([0, 0, 0], 2); // all zero: every count 1, the package writes a valid stream
   const bytes = enc.finishEncoding();

@@ -13,7 +13,10 @@ function toF16(x) {
   if (2 ** e > x) e--;
   if (e < -14) return Math.round(x / 2 ** -24); // subnormal (may round up into normal: fine)
   let m = Math.round((x / 2 ** e - 1) * 1024);
-  if (m === 1024) { m = 0; e++; }
+  if (m === 1024) {
+    m = 0;
+    e++;
+  }
   return ((e + 15) << 10) | m;
 }
 const f32 = new Float32Array(1);
@@ -32,7 +35,11 @@ const INPUTS = {
   'Uint16Array f16': { make: (d) => Uint16Array.from(d, toF16), dtype: 'f16' },
   'Uint16Array bf16': { make: (d) => Uint16Array.from(d, toBF16), dtype: 'bf16' },
   'Float32Array subarray (byteOffset 12)': {
-    make: (d) => { const a = new Float32Array(d.length + 5); a.set(d, 3); return a.subarray(3, 3 + d.length); },
+    make: (d) => {
+      const a = new Float32Array(d.length + 5);
+      a.set(d, 3);
+      return a.subarray(3, 3 + d.length);
+    },
   },
   'number[] as f32': { make: (d) => Array.from(d), dtype: 'f32' },
 };
@@ -63,7 +70,10 @@ function roundTrip(format, steps, input) {
   dec.startDecoding(bytes);
   const got = made.map((m) => dec.decodeStep(m, input.dtype));
   dec.free();
-  assert.deepEqual(got, steps.map(([, s]) => s));
+  assert.deepEqual(
+    got,
+    steps.map(([, s]) => s),
+  );
   return bytes;
 }
 
@@ -99,8 +109,11 @@ test('python-0.1 copies number[] as float32, default as float64', () => {
   assert.deepEqual(py(INPUTS['number[]']), py(INPUTS.Float32Array));
   const def = (input) => roundTrip('default', steps, input);
   assert.deepEqual(def(INPUTS['number[]']), def(INPUTS.Float64Array));
-  assert.notDeepEqual(def(INPUTS.Float64Array), def(INPUTS.Float32Array),
-    'f32 rounding changes the frequencies of these distributions (else this test proves nothing)');
+  assert.notDeepEqual(
+    def(INPUTS.Float64Array),
+    def(INPUTS.Float32Array),
+    'f32 rounding changes the frequencies of these distributions (else this test proves nothing)',
+  );
 });
 
 test('vocabulary changes from step to step; empty stream; one-symbol steps', () => {
@@ -124,9 +137,14 @@ test('many coders live at once, each with its own state', () => {
   const rand = rng(6);
   const coders = Array.from({ length: 50 }, () => new DistributionCoder());
   const sessions = coders.map(() => stepsFor(rand, 20, 30));
-  for (let t = 0; t < 30; t++) coders.forEach((c, i) => c.encodeStep(sessions[i][t][0], sessions[i][t][1]));
+  for (let t = 0; t < 30; t++)
+    coders.forEach((c, i) => c.encodeStep(sessions[i][t][0], sessions[i][t][1]));
   const streams = coders.map((c) => c.finishEncoding());
-  const decs = streams.map((b) => { const d = new DistributionCoder(); d.startDecoding(b); return d; });
+  const decs = streams.map((b) => {
+    const d = new DistributionCoder();
+    d.startDecoding(b);
+    return d;
+  });
   for (let t = 0; t < 30; t++) {
     decs.forEach((d, i) => assert.equal(d.decodeStep(sessions[i][t][0]), sessions[i][t][1]));
   }
@@ -166,17 +184,27 @@ test('free() is idempotent; Symbol.dispose frees', () => {
 test('Float16Array input (a stand-in where the runtime has none) reads as f16 bits', () => {
   // Classification is by Symbol.toStringTag, so a Uint16Array subclass tagged
   // 'Float16Array' takes the Float16Array path: its bits must code like Uint16Array 'f16'.
-  const F16 = globalThis.Float16Array ?? class Float16Array extends Uint16Array {
-    get [Symbol.toStringTag]() { return 'Float16Array'; }
-  };
+  const F16 =
+    globalThis.Float16Array ??
+    class Float16Array extends Uint16Array {
+      get [Symbol.toStringTag]() {
+        return 'Float16Array';
+      }
+    };
   const rand = rng(9);
   const steps = stepsFor(rand, 100, 20);
   const bits = steps.map(([d]) => Uint16Array.from(d, toF16));
   const asF16 = bits.map((b) => (globalThis.Float16Array ? new F16(b.buffer) : new F16(b)));
   const a = new DistributionCoder();
   const b = new DistributionCoder();
-  steps.forEach(([, s], t) => { a.encodeStep(bits[t], s, 'f16'); b.encodeStep(asF16[t], s); });
+  steps.forEach(([, s], t) => {
+    a.encodeStep(bits[t], s, 'f16');
+    b.encodeStep(asF16[t], s);
+  });
   assert.deepEqual(b.finishEncoding(), a.finishEncoding());
   assert.throws(() => b.encodeStep(asF16[0], 0, 'bf16'), TypeError);
-  assert.throws(() => new DistributionCoder().encodeStep(asF16[0], 0, 'bf16'), /does not match a Float16Array/);
+  assert.throws(
+    () => new DistributionCoder().encodeStep(asF16[0], 0, 'bf16'),
+    /does not match a Float16Array/,
+  );
 });

@@ -2,17 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DistributionCoder } from 'distribution-coder';
-import { rng, randomDist, sample } from './helpers.mjs';
-
-/** Counts TypedArray.prototype.set calls while fn runs (the wrapper copies with set). */
-function countSets(fn) {
-  const proto = Object.getPrototypeOf(Float32Array.prototype);
-  const orig = proto.set;
-  let n = 0;
-  proto.set = function (...args) { n++; return orig.apply(this, args); };
-  try { fn(); } finally { proto.set = orig; }
-  return n;
-}
+import { rng, randomDist, sample, countSets } from './helpers.mjs';
 
 test('a distributionView is passed with no copy; other arrays with one set', () => {
   const rand = rng(21);
@@ -21,7 +11,12 @@ test('a distributionView is passed with no copy; other arrays with one set', () 
   const syms = dists.map((d) => sample(rand, d));
 
   const ref = new DistributionCoder();
-  dists.forEach((d, t) => assert.equal(countSets(() => ref.encodeStep(d, syms[t])), 1));
+  dists.forEach((d, t) =>
+    assert.equal(
+      countSets(() => ref.encodeStep(d, syms[t])),
+      1,
+    ),
+  );
   const expected = ref.finishEncoding();
 
   const enc = new DistributionCoder();
@@ -31,7 +26,11 @@ test('a distributionView is passed with no copy; other arrays with one set', () 
     assert.ok(view instanceof Float32Array);
     assert.equal(view.length, n);
     view.set(d);
-    assert.equal(countSets(() => enc.encodeStep(view, syms[t])), 0, 'no copy for the view');
+    assert.equal(
+      countSets(() => enc.encodeStep(view, syms[t])),
+      0,
+      'no copy for the view',
+    );
   });
   assert.deepEqual(enc.finishEncoding(), expected);
 
@@ -40,7 +39,10 @@ test('a distributionView is passed with no copy; other arrays with one set', () 
   dists.forEach((d, t) => {
     const view = dec.distributionView(n);
     view.set(d);
-    assert.equal(countSets(() => assert.equal(dec.decodeStep(view), syms[t])), 0);
+    assert.equal(
+      countSets(() => assert.equal(dec.decodeStep(view), syms[t])),
+      0,
+    );
   });
 });
 
@@ -57,7 +59,12 @@ test('distributionView returns the same object while valid; every dtype works in
     for (let t = 0; t < 30; t++) {
       const v = enc.distributionView(64, dtype);
       for (let i = 0; i < 64; i++) {
-        v[i] = Ctor === Uint16Array ? (i + t) % 5 === 0 ? 0 : 0x3000 + Math.floor(rand() * 0x800) : rand();
+        v[i] =
+          Ctor === Uint16Array
+            ? (i + t) % 5 === 0
+              ? 0
+              : 0x3000 + Math.floor(rand() * 0x800)
+            : rand();
       }
       rows.push(v.slice());
       syms.push(Math.floor(rand() * 64));
@@ -66,7 +73,9 @@ test('distributionView returns the same object while valid; every dtype works in
     const bytes = enc.finishEncoding();
     const dec = new DistributionCoder();
     dec.startDecoding(bytes);
-    rows.forEach((r, t) => assert.equal(dec.decodeStep(r, Ctor === Uint16Array ? dtype : undefined), syms[t]));
+    rows.forEach((r, t) =>
+      assert.equal(dec.decodeStep(r, Ctor === Uint16Array ? dtype : undefined), syms[t]),
+    );
   }
 });
 
@@ -82,7 +91,10 @@ test('a view of another coder is copied; a view made stale by a larger one is re
 
   const small = a.distributionView(4);
   a.distributionView(1 << 16); // reallocates the staging buffer
-  assert.throws(() => a.encodeStep(small, 0), { name: 'TypeError', message: /distributionView\(\) again/ });
+  assert.throws(() => a.encodeStep(small, 0), {
+    name: 'TypeError',
+    message: /distributionView\(\) again/,
+  });
   const vaNow = a.distributionView(1 << 16);
   a.free();
   const c = new DistributionCoder();
@@ -108,7 +120,10 @@ const DTYPE_ARRAYS = {
   f32: (d) => Float32Array.from(d),
   f64: (d) => Float64Array.from(d),
   f16: (d) => Uint16Array.from(d, (x) => (x === 0 ? 0 : 0x2000 + Math.floor(x * 0x1800))),
-  bf16: (d) => { const f = Float32Array.from(d); return Uint16Array.from(new Uint32Array(f.buffer), (u) => u >>> 16); },
+  bf16: (d) => {
+    const f = Float32Array.from(d);
+    return Uint16Array.from(new Uint32Array(f.buffer), (u) => u >>> 16);
+  },
 };
 
 test('encodeSteps / decodeSteps give the bytes and symbols of the step-wise calls', () => {
@@ -126,13 +141,17 @@ test('encodeSteps / decodeSteps give the bytes and symbols of the step-wise call
       const matrix = make(flat);
       const dt = dtype === 'f16' || dtype === 'bf16' ? dtype : undefined;
       const stepwise = new DistributionCoder();
-      for (let t = 0; t < steps; t++) stepwise.encodeStep(matrix.subarray(t * vocab, (t + 1) * vocab), symbols[t], dt);
+      for (let t = 0; t < steps; t++)
+        stepwise.encodeStep(matrix.subarray(t * vocab, (t + 1) * vocab), symbols[t], dt);
       const expected = stepwise.finishEncoding();
 
       const batch = new DistributionCoder();
       batch.encodeSteps(matrix.subarray(0, 10 * vocab), symbols.slice(0, 10), { vocab, dtype: dt });
       batch.encodeStep(matrix.subarray(10 * vocab, 11 * vocab), symbols[10], dt);
-      batch.encodeSteps(matrix.subarray(11 * vocab), Int32Array.from(symbols.slice(11)), { vocab, dtype: dt });
+      batch.encodeSteps(matrix.subarray(11 * vocab), Int32Array.from(symbols.slice(11)), {
+        vocab,
+        dtype: dt,
+      });
       assert.deepEqual(batch.finishEncoding(), expected, `${dtype} vocab ${vocab}`);
 
       const dec = new DistributionCoder();
@@ -175,8 +194,14 @@ test('a refused batch row keeps nothing of the batch and names the row', () => {
   const matrix = [...good, ...good, ...good, 0.1, NaN, 0.3, 0.4, ...good];
   const enc = new DistributionCoder();
   enc.encodeStep(good, 1);
-  assert.throws(() => enc.encodeSteps(matrix, [0, 1, 2, 3, 0], { vocab }),
-    (e) => e instanceof RangeError && /row 3/.test(e.message) && /distribution\[1\] is NaN/.test(e.message) && e.step === 3);
+  assert.throws(
+    () => enc.encodeSteps(matrix, [0, 1, 2, 3, 0], { vocab }),
+    (e) =>
+      e instanceof RangeError &&
+      /row 3/.test(e.message) &&
+      /distribution\[1\] is NaN/.test(e.message) &&
+      e.step === 3,
+  );
   enc.encodeStep(good, 2);
   const ref = new DistributionCoder();
   ref.encodeStep(good, 1);
@@ -185,11 +210,14 @@ test('a refused batch row keeps nothing of the batch and names the row', () => {
 
   const dec = new DistributionCoder();
   dec.startDecoding(ref.finishEncoding());
-  assert.throws(() => dec.decodeSteps(matrix.slice(0, 16), { vocab }), /row 3: distribution\[1\] is NaN/);
+  assert.throws(
+    () => dec.decodeSteps(matrix.slice(0, 16), { vocab }),
+    /row 3: distribution\[1\] is NaN/,
+  );
   assert.deepEqual(Array.from(dec.decodeSteps([...good, ...good], { vocab })), [1, 2]);
 });
 
-test('a batch matrix that is another coder\'s view survives memory growth while it is copied', () => {
+test("a batch matrix that is another coder's view survives memory growth while it is copied", () => {
   const vocab = 1 << 16;
   const steps = 64; // 16 MiB of f32: copying it grows the memory
   const other = new DistributionCoder();
