@@ -28,8 +28,8 @@
 static PyObject *DCError; /* distribution_coder.DistributionCoderError (a ValueError) */
 
 /* Interned names used on the hot path. */
-static PyObject *s_dtype, *s_data_ptr, *s_is_contiguous, *s_dim, *s_numel, *s_is_cpu,
-    *s_device, *s_type, *s_cpu, *s_contiguous, *s_size, *s_array;
+static PyObject *s_dtype, *s_data_ptr, *s_is_contiguous, *s_is_cpu,
+    *s_shape, *s_cpu, *s_contiguous, *s_array;
 
 /* torch dtype objects (strong refs, set when the first tensor is seen) and the tensor types
    seen so far (strong refs). */
@@ -229,15 +229,6 @@ static PyObject *call0(PyObject *obj, PyObject *name)
     return PyObject_CallMethodNoArgs(obj, name);
 }
 
-static int get_size_t(PyObject *o, size_t *out)
-{
-    if (!o)
-        return -1;
-    *out = PyLong_AsSize_t(o);
-    Py_DECREF(o);
-    return (*out == (size_t)-1 && PyErr_Occurred()) ? -1 : 0;
-}
-
 static int read_tensor(PyObject *obj, dc_input *in, const char *what, const char *name,
                        int want_matrix)
 {
@@ -257,9 +248,25 @@ static int read_tensor(PyObject *obj, dc_input *in, const char *what, const char
         return -1;
     }
     Py_DECREF(dt);
-    size_t ndim;
-    if (get_size_t(call0(obj, s_dim), &ndim) < 0)
+    /* One shape lookup gives the dimensions and the sizes (tensor calls cost ~100 ns each). */
+    PyObject *shape = PyObject_GetAttr(obj, s_shape);
+    if (!shape)
         return -1;
+    if (!PyTuple_Check(shape)) {
+        Py_DECREF(shape);
+        PyErr_Format(PyExc_TypeError, "%s: %s.shape is not a tuple", what, name);
+        return -1;
+    }
+    const size_t ndim = (size_t)PyTuple_GET_SIZE(shape);
+    size_t dims[2] = {0, 0};
+    for (size_t i = 0; i < ndim && i < 2; i++) {
+        dims[i] = PyLong_AsSize_t(PyTuple_GET_ITEM(shape, i));
+        if (dims[i] == (size_t)-1 && PyErr_Occurred()) {
+            Py_DECREF(shape);
+            return -1;
+        }
+    }
+    Py_DECREF(shape);
     if (ndim != 1 && !(want_matrix && ndim == 2)) {
         PyErr_Format(PyExc_ValueError, "%s: %s must be a %s tensor; got %zu dimensions", what,
                      name, want_matrix ? "1-D or 2-D" : "1-D", ndim);
@@ -288,9 +295,7 @@ static int read_tensor(PyObject *obj, dc_input *in, const char *what, const char
         in->keep = t;
         in->copied = 1;
     }
-    size_t n;
-    if (get_size_t(call0(t, s_numel), &n) < 0)
-        return -1;
+    const size_t n = ndim == 2 ? dims[0] * dims[1] : dims[0];
     PyObject *dp = call0(t, s_data_ptr);
     if (!dp)
         return -1;
@@ -301,17 +306,8 @@ static int read_tensor(PyObject *obj, dc_input *in, const char *what, const char
     in->dtype = dtype;
     in->len = n;
     in->ndim = (int)ndim;
-    if (ndim == 2) {
-        PyObject *zero = PyLong_FromLong(0), *one = PyLong_FromLong(1);
-        int rc = -1;
-        if (zero && one && get_size_t(PyObject_CallMethodOneArg(t, s_size, zero), &in->rows) == 0 &&
-            get_size_t(PyObject_CallMethodOneArg(t, s_size, one), &in->cols) == 0)
-            rc = 0;
-        Py_XDECREF(zero);
-        Py_XDECREF(one);
-        if (rc < 0)
-            return -1;
-    }
+    in->rows = dims[0];
+    in->cols = dims[1];
     return 0;
 }
 
@@ -550,7 +546,9 @@ static int matrix_shape(dc_input *in, Py_ssize_t steps, const char *what, size_t
         *rows = in->rows;
         *vocab = in->cols;
     } else {
-        if (steps < 0) {
+        if (steps < 0 && in->len == 0) {
+            steps = 0; /* an empty list: no rows */
+        } else if (steps < 0) {
             PyErr_Format(PyExc_ValueError,
                          "%s: a flat (1-D) matrix needs the step count to find the vocabulary",
                          what);
@@ -926,9 +924,11 @@ static PyObject *coder_encode_steps(Coder *self, PyObject *const *args, Py_ssize
         goto done;
     size_t failed = 0;
     dc_result r;
+    static const double nothing[1] = {0}; /* no rows: the library still checks the state */
+    const void *m = rows ? in.ptr : (const void *)nothing;
     self->busy = 1;
     Py_BEGIN_ALLOW_THREADS
-    r = dc_encode_steps(c, in.ptr, in.dtype, vocab, rows, symbols, &failed);
+    r = dc_encode_steps(c, m, in.dtype, vocab ? vocab : 1, rows, symbols, &failed);
     Py_END_ALLOW_THREADS
     self->busy = 0;
     if (r != DC_OK) {
@@ -988,9 +988,11 @@ static PyObject *coder_decode_steps(Coder *self, PyObject *const *args, Py_ssize
     }
     size_t failed = 0;
     dc_result r = DC_OK;
+    static const double nothing[1] = {0}; /* no rows: the library still checks the state */
     self->busy = 1;
     Py_BEGIN_ALLOW_THREADS
-    r = dc_decode_steps(c, in.ptr, in.dtype, vocab ? vocab : 1, rows, symbols, &failed);
+    r = dc_decode_steps(c, rows ? in.ptr : (const void *)nothing, in.dtype, vocab ? vocab : 1, rows,
+                        symbols, &failed);
     Py_END_ALLOW_THREADS
     self->busy = 0;
     if (r != DC_OK) {
@@ -1572,10 +1574,8 @@ static int intern(PyObject **slot, const char *s)
 PyMODINIT_FUNC PyInit__distribution_coder(void)
 {
     if (intern(&s_dtype, "dtype") || intern(&s_data_ptr, "data_ptr") ||
-        intern(&s_is_contiguous, "is_contiguous") || intern(&s_dim, "dim") ||
-        intern(&s_numel, "numel") || intern(&s_is_cpu, "is_cpu") || intern(&s_device, "device") ||
-        intern(&s_type, "type") || intern(&s_cpu, "cpu") || intern(&s_contiguous, "contiguous") ||
-        intern(&s_size, "size") || intern(&s_array, "__array__"))
+        intern(&s_is_contiguous, "is_contiguous") || intern(&s_is_cpu, "is_cpu") || intern(&s_shape, "shape") ||
+        intern(&s_cpu, "cpu") || intern(&s_contiguous, "contiguous") || intern(&s_array, "__array__"))
         return NULL;
     if (PyType_Ready(&CoderType) < 0 || PyType_Ready(&FramedEncoderType) < 0 ||
         PyType_Ready(&FramedDecoderType) < 0)
