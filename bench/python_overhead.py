@@ -42,62 +42,49 @@ def inputs(vocab):
     return sym, out
 
 
-def best(fn, rounds):
-    return min(fn() for _ in range(rounds))
-
-
 def measure(dist, sym, n, rounds):
-    def c_encode():
-        c = DistributionCoder()
-        return c._c_loop(dist, sym, n)
-
-    def py_encode():
-        c = DistributionCoder()
-        enc = c.encode_step
-        t0 = time.perf_counter()
-        for _ in range(n):
-            enc(dist, sym)
-        return time.perf_counter() - t0
-
+    """Best time per step of `rounds` short runs of n steps, C and Python interleaved run by
+    run (so both see the same machine load; the minimum drops the runs another process
+    interrupted). Encoders are reset between runs so no run grows a buffer."""
+    ce, pe = DistributionCoder(), DistributionCoder()
     src = DistributionCoder()
     src._c_loop(dist, sym, n)
     stream = src.finish_encoding()
-
-    def c_decode():
-        c = DistributionCoder()
-        c.start_decoding(stream)
-        return c._c_loop(dist, -1, n)
-
-    def py_decode():
-        c = DistributionCoder()
-        c.start_decoding(stream)
-        dec = c.decode_step
-        t0 = time.perf_counter()
+    cd, pd = DistributionCoder(), DistributionCoder()
+    enc, dec = pe.encode_step, pd.decode_step
+    best = {k: float("inf") for k in ("ce", "pe", "cd", "pd")}
+    clock = time.perf_counter
+    for _ in range(rounds):
+        ce.reset()
+        best["ce"] = min(best["ce"], ce._c_loop(dist, sym, n))
+        pe.reset()
+        t0 = clock()
+        for _ in range(n):
+            enc(dist, sym)
+        best["pe"] = min(best["pe"], clock() - t0)
+        cd.start_decoding(stream)
+        best["cd"] = min(best["cd"], cd._c_loop(dist, -1, n))
+        pd.start_decoding(stream)
+        t0 = clock()
         for _ in range(n):
             dec(dist)
-        return time.perf_counter() - t0
-
+        best["pd"] = min(best["pd"], clock() - t0)
     res = {}
-    for what, cf, pf in (("encode", c_encode, py_encode), ("decode", c_decode, py_decode)):
-        tc, tp = [], []
-        for _ in range(rounds):  # interleaved, so both see the same machine load
-            tc.append(cf())
-            tp.append(pf())
-        c_us, py_us = min(tc) / n * 1e6, min(tp) / n * 1e6
-        res[what] = {"c_us": c_us, "python_us": py_us, "overhead_us": py_us - c_us,
-                     "ratio": py_us / c_us}
+    for op, c, p in (("encode", "ce", "pe"), ("decode", "cd", "pd")):
+        c_us, py_us = best[c] / n * 1e6, best[p] / n * 1e6
+        res[op] = {"c_us": c_us, "python_us": py_us, "overhead_us": py_us - c_us, "ratio": py_us / c_us}
     return res
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--rounds", type=int, default=300)
     ap.add_argument("--json")
     args = ap.parse_args()
     rows = []
     print(f"{'vocab':>6} {'input':<11} {'op':<6} {'C us/step':>10} {'Python us/step':>15} "
           f"{'overhead us':>12} {'ratio':>6}")
-    for vocab, n in ((256, 200_000), (50_257, 4_000)):
+    for vocab, n in ((256, 1_000), (50_257, 20)):
         sym, ins = inputs(vocab)
         for name, dist in ins:
             r = measure(dist, sym, n, args.rounds)

@@ -36,6 +36,10 @@ static PyObject *s_dtype, *s_data_ptr, *s_is_contiguous, *s_is_cpu,
 static PyObject *torch_dtypes[4]; /* indexed by dc_dtype */
 static PyTypeObject *tensor_types[8];
 static int n_tensor_types;
+/* Per tensor type, the descriptors of what a step reads (dtype, shape, is_cpu: getsets;
+   is_contiguous, data_ptr: methods), called directly: no attribute lookup per step. */
+enum { T_DTYPE, T_SHAPE, T_IS_CPU, T_IS_CONTIGUOUS, T_DATA_PTR, T_N };
+static PyObject *tensor_desc[8][T_N];
 
 static const char *const DTYPE_NAMES[4] = {"float32", "float64", "float16", "bfloat16"};
 
@@ -175,15 +179,34 @@ static int parse_dtype_arg(PyObject *o)
     return -2;
 }
 
-/* Is t (or a base) torch's tensor type? Cached: the slow walk runs once per type. */
-static int is_tensor_type(PyTypeObject *t)
+/* The index of t among the tensor types seen, -1 if it is not one of them. */
+static int tensor_type_index(PyTypeObject *t)
 {
     for (int i = 0; i < n_tensor_types; i++)
         if (tensor_types[i] == t)
-            return 1;
-    return 0;
+            return i;
+    return -1;
 }
 
+static PyObject *const *tensor_name(int k)
+{
+    PyObject *const *names[T_N] = {&s_dtype, &s_shape, &s_is_cpu, &s_is_contiguous, &s_data_ptr};
+    return names[k];
+}
+
+/* tensor.<k> (a getset) or tensor.<k>() (a method); ti < 0: the generic lookup. */
+static PyObject *tensor_get(int ti, int k, PyObject *obj)
+{
+    PyObject *d = ti >= 0 ? tensor_desc[ti][k] : NULL;
+    if (d)
+        return k <= T_IS_CPU ? Py_TYPE(d)->tp_descr_get(d, obj, (PyObject *)Py_TYPE(obj))
+                             : PyObject_Vectorcall(d, &obj, 1, NULL);
+    return k <= T_IS_CPU ? PyObject_GetAttr(obj, *tensor_name(k))
+                         : PyObject_CallMethodNoArgs(obj, *tensor_name(k));
+}
+
+/* Is t (or a base) torch's tensor type? Returns its index in the cache (the slow walk runs
+   once per type), -1 if it is not a tensor type, -2 on error. */
 static int learn_tensor_type(PyTypeObject *t)
 {
     PyObject *mro = t->tp_mro;
@@ -198,30 +221,42 @@ static int learn_tensor_type(PyTypeObject *t)
         }
     }
     if (!found)
-        return 0;
+        return -1;
     if (!torch_dtypes[0]) {
         PyObject *name = PyUnicode_FromString("torch");
         PyObject *torch = name ? PyImport_GetModule(name) : NULL; /* imported: a tensor exists */
         Py_XDECREF(name);
         if (!torch) {
             PyErr_Clear();
-            return 0;
+            return -1;
         }
         static const char *const attrs[4] = {"float32", "float64", "float16", "bfloat16"};
         for (int i = 0; i < 4; i++) {
             torch_dtypes[i] = PyObject_GetAttrString(torch, attrs[i]);
             if (!torch_dtypes[i]) {
                 Py_DECREF(torch);
-                return -1;
+                return -2;
             }
         }
         Py_DECREF(torch);
     }
-    if (n_tensor_types < (int)(sizeof tensor_types / sizeof tensor_types[0])) {
-        Py_INCREF(t);
-        tensor_types[n_tensor_types++] = t;
+    if (n_tensor_types == (int)(sizeof tensor_types / sizeof tensor_types[0]))
+        return -3; /* a tensor type, uncached: the generic lookups */
+    const int ti = n_tensor_types++;
+    Py_INCREF(t);
+    tensor_types[ti] = t;
+    for (int k = 0; k < T_N; k++) {
+        PyObject *d = PyObject_GetAttr((PyObject *)t, *tensor_name(k));
+        if (!d) {
+            PyErr_Clear();
+            continue;
+        }
+        if (PyObject_TypeCheck(d, k <= T_IS_CPU ? &PyGetSetDescr_Type : &PyMethodDescr_Type))
+            tensor_desc[ti][k] = d; /* kept: the type holds it anyway */
+        else
+            Py_DECREF(d); /* e.g. a subclass's property: the generic lookup */
     }
-    return 1;
+    return ti;
 }
 
 static PyObject *call0(PyObject *obj, PyObject *name)
@@ -229,10 +264,10 @@ static PyObject *call0(PyObject *obj, PyObject *name)
     return PyObject_CallMethodNoArgs(obj, name);
 }
 
-static int read_tensor(PyObject *obj, dc_input *in, const char *what, const char *name,
+static int read_tensor(int ti, PyObject *obj, dc_input *in, const char *what, const char *name,
                        int want_matrix)
 {
-    PyObject *dt = PyObject_GetAttr(obj, s_dtype);
+    PyObject *dt = tensor_get(ti, T_DTYPE, obj);
     if (!dt)
         return -1;
     int dtype = -1;
@@ -249,7 +284,7 @@ static int read_tensor(PyObject *obj, dc_input *in, const char *what, const char
     }
     Py_DECREF(dt);
     /* One shape lookup gives the dimensions and the sizes (tensor calls cost ~100 ns each). */
-    PyObject *shape = PyObject_GetAttr(obj, s_shape);
+    PyObject *shape = tensor_get(ti, T_SHAPE, obj);
     if (!shape)
         return -1;
     if (!PyTuple_Check(shape)) {
@@ -273,12 +308,12 @@ static int read_tensor(PyObject *obj, dc_input *in, const char *what, const char
         return -1;
     }
     /* In place when contiguous on the CPU; else a contiguous CPU copy (kept alive). */
-    PyObject *cpu = PyObject_GetAttr(obj, s_is_cpu);
+    PyObject *cpu = tensor_get(ti, T_IS_CPU, obj);
     if (!cpu)
         return -1;
     const int on_cpu = cpu == Py_True;
     Py_DECREF(cpu);
-    PyObject *contig = call0(obj, s_is_contiguous);
+    PyObject *contig = tensor_get(ti, T_IS_CONTIGUOUS, obj);
     if (!contig)
         return -1;
     const int is_contig = contig == Py_True;
@@ -296,7 +331,7 @@ static int read_tensor(PyObject *obj, dc_input *in, const char *what, const char
         in->copied = 1;
     }
     const size_t n = ndim == 2 ? dims[0] * dims[1] : dims[0];
-    PyObject *dp = call0(t, s_data_ptr);
+    PyObject *dp = tensor_get(t == obj ? ti : -1, T_DATA_PTR, t);
     if (!dp)
         return -1;
     in->ptr = PyLong_AsVoidPtr(dp);
@@ -453,13 +488,14 @@ static int read_input(PyObject *obj, dc_input *in, const char *what, const char 
                       int list_dtype, int dtype_arg, int want_matrix)
 {
     PyTypeObject *t = Py_TYPE(obj);
-    if (is_tensor_type(t)) {
+    int ti = tensor_type_index(t);
+    if (ti >= 0) {
         if (dtype_arg >= 0) {
             PyErr_Format(PyExc_TypeError, "%s: dtype is only for uint16 buffers; a tensor carries its own",
                          what);
             return -1;
         }
-        return read_tensor(obj, in, what, name, want_matrix);
+        return read_tensor(ti, obj, in, what, name, want_matrix);
     }
     if (PyObject_CheckBuffer(obj))
         return read_buffer(obj, in, what, name, dtype_arg, want_matrix);
@@ -474,16 +510,16 @@ static int read_input(PyObject *obj, dc_input *in, const char *what, const char 
         return read_sequence(obj, in, what, name, dtype_arg >= 0 ? dtype_arg : list_dtype,
                              want_matrix);
     }
-    const int tensor = learn_tensor_type(t);
-    if (tensor < 0)
+    ti = learn_tensor_type(t);
+    if (ti == -2)
         return -1;
-    if (tensor) {
+    if (ti >= 0 || ti == -3) {
         if (dtype_arg >= 0) {
             PyErr_Format(PyExc_TypeError, "%s: dtype is only for uint16 buffers; a tensor carries its own",
                          what);
             return -1;
         }
-        return read_tensor(obj, in, what, name, want_matrix);
+        return read_tensor(ti, obj, in, what, name, want_matrix);
     }
     if (PyObject_HasAttr(obj, s_array)) { /* e.g. JAX arrays: one copy through NumPy */
         PyObject *a = call0(obj, s_array);
