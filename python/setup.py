@@ -43,7 +43,8 @@ class sdist_with_c(sdist):
     """Copies the library's sources into csrc/ of the sdist."""
 
     def make_release_tree(self, base_dir, files):
-        super().make_release_tree(base_dir, files)
+        # The ../src paths of the extension are replaced by the copy in csrc/.
+        super().make_release_tree(base_dir, [f for f in files if not f.startswith("..")])
         for sub in ("src", "include"):
             src = os.path.join(REPO, sub)
             if os.path.isdir(src):
