@@ -77,23 +77,24 @@ def test_python_stream_equals_the_c_librarys(c):
 
 NODE = shutil.which("node")
 WASM = os.path.join(ROOT, "dist", "distribution_coder.wasm")
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+PLAYWRIGHT = os.path.join(ROOT, "node_modules", "playwright-core")
 
 
-@pytest.mark.skipif(NODE is None or not os.path.exists(WASM), reason="node or dist/ (npm run build) missing")
-def test_python_and_node_write_the_same_bytes_and_read_each_other():
-    payload = []
+def payload():
+    out = []
     for c in CASES:
-        payload.append(dict(format=c["format"], dtype=c["dtype"], vocab=c["vocab"], symbols=c["symbols"],
-                            b64=base64.b64encode(c["raw"]).decode(), model_id=c["model_id"],
-                            steps_per_chunk=c["steps_per_chunk"], python_hex=python_stream(c).hex(),
-                            python_frame_hex=python_frame(c).hex()))
-    run = subprocess.run([NODE, os.path.join(os.path.dirname(__file__), "node_codec.mjs")],
-                         input=json.dumps(payload), capture_output=True, text=True, cwd=ROOT)
-    assert run.returncode == 0, run.stderr
-    results = json.loads(run.stdout)
+        out.append(dict(format=c["format"], dtype=c["dtype"], vocab=c["vocab"], symbols=c["symbols"],
+                        b64=base64.b64encode(c["raw"]).decode(), model_id=c["model_id"],
+                        steps_per_chunk=c["steps_per_chunk"], python_hex=python_stream(c).hex(),
+                        python_frame_hex=python_frame(c).hex()))
+    return out
+
+
+def check_js_results(sent, results, where):
     assert len(results) == len(CASES)
-    for c, p, r in zip(CASES, payload, results):
-        what = f"{c['format']} {c['dtype']}"
+    for c, p, r in zip(CASES, sent, results):
+        what = f"{where}: {c['format']} {c['dtype']}"
         assert r["hex"] == p["python_hex"], what
         assert r["decoded"] == c["symbols"], what
         assert r["frameHex"] == p["python_frame_hex"], what
@@ -104,3 +105,25 @@ def test_python_and_node_write_the_same_bytes_and_read_each_other():
             assert [dec.decode_step(row) for row in c["py_in"]] == c["symbols"], what
         with FramedDecoder(bytes.fromhex(r["frameHex"]), model_id=c["model_id"]) as fd:
             assert [fd.decode_step(row) for row in c["py_in"]] == c["symbols"], what
+
+
+def run_js(script, sent):
+    run = subprocess.run([NODE, os.path.join(os.path.dirname(__file__), script)],
+                         input=json.dumps(sent), capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
+
+
+@pytest.mark.skipif(NODE is None or not os.path.exists(WASM), reason="node or dist/ (npm run build) missing")
+def test_python_and_node_write_the_same_bytes_and_read_each_other():
+    sent = payload()
+    check_js_results(sent, run_js("node_codec.mjs", sent), "node")
+
+
+@pytest.mark.skipif(NODE is None or not os.path.exists(WASM) or not os.path.exists(CHROMIUM)
+                    or not os.path.isdir(PLAYWRIGHT), reason="node, dist/, chromium or playwright-core missing")
+def test_python_and_headless_chromium_write_the_same_bytes_and_read_each_other():
+    sent = payload()
+    out = run_js("browser_codec.mjs", sent)
+    assert "HeadlessChrome" in out["ua"]
+    check_js_results(sent, out["results"], "chromium")
