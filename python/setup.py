@@ -25,7 +25,9 @@ def library_root():
 ROOT = library_root()
 # Every .c of the library (src/ and any subfolder, e.g. src/kernels/<isa>/): the kernels
 # for other targets compile to nothing, x86 picks SSE2/AVX2 at run time as natively.
-LIB_SOURCES = sorted(glob(os.path.join(ROOT, "src", "**", "*.c"), recursive=True))
+# src/wasm/ holds what only the wasm module contains (not part of the native library).
+LIB_SOURCES = sorted(p for p in glob(os.path.join(ROOT, "src", "**", "*.c"), recursive=True)
+                     if os.path.join("src", "wasm", "") not in p)
 INCLUDE_DIRS = [d for d in (os.path.join(ROOT, "include"), os.path.join(ROOT, "src")) if os.path.isdir(d)]
 
 
