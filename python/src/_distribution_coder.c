@@ -556,7 +556,7 @@ static int read_symbol(PyObject *o, size_t vocab, const char *what, const char *
         PyErr_Format(PyExc_TypeError, "%s: %s must be an int; got %R", what, name, o);
         return -1;
     }
-    PyObject *i = PyNumber_Index(o);
+    PyObject *i = PyLong_CheckExact(o) ? (Py_INCREF(o), o) : PyNumber_Index(o);
     if (!i)
         return -1;
     int overflow;
@@ -869,15 +869,22 @@ static uint32_t *read_symbols(PyObject *o, size_t vocab, const char *what, Py_ss
             goto fail;
         }
         seq = list;
+    } else if (PyList_Check(o) || PyTuple_Check(o)) {
+        PyErr_Clear();
+        seq = o;
+        Py_INCREF(seq);
     } else {
         PyErr_Clear();
-        if (!PyList_Check(o) && !PyTuple_Check(o)) {
+        /* e.g. an integer torch tensor: its tolist() */
+        PyObject *list = PyObject_HasAttrString(o, "tolist") ? PyObject_CallMethod(o, "tolist", NULL) : NULL;
+        if (!list || !PyList_Check(list)) {
+            Py_XDECREF(list);
+            PyErr_Clear();
             PyErr_Format(PyExc_TypeError, "%s: symbols must be a list of ints or an integer array; got %R",
                          what, o);
             goto fail;
         }
-        seq = o;
-        Py_INCREF(seq);
+        seq = list;
     }
     const Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
     out = PyMem_Malloc(n ? (size_t)n * 4 : 1);

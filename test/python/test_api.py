@@ -82,6 +82,16 @@ def test_other_buffers_and_noncontiguous_inputs():
         assert c.finish_encoding() == want
 
 
+def test_symbols_of_a_batch_may_be_integer_arrays_and_tensors():
+    want = stepwise("default", P, SYMS)
+    for syms in (np.array(SYMS, np.int64), np.array(SYMS, np.uint32), torch.tensor(SYMS), tuple(SYMS)):
+        with DistributionCoder() as c:
+            c.encode_steps(P, syms)
+            assert c.finish_encoding() == want
+    with pytest.raises(TypeError):
+        DistributionCoder().encode_steps(P, np.array(SYMS, np.float64))
+
+
 def test_symbol_may_be_a_numpy_integer():
     assert stepwise("default", P[:3], [np.int64(s) for s in SYMS[:3]]) == stepwise("default", P[:3], SYMS[:3])
 
