@@ -28,7 +28,7 @@
 static PyObject *DCError; /* distribution_coder.DistributionCoderError (a ValueError) */
 
 /* Interned names used on the hot path. */
-static PyObject *s_dtype, *s_data_ptr, *s_is_contiguous, *s_is_cpu,
+static PyObject *s_dtype, *s_data_ptr, *s_is_contiguous, *s_is_cpu, *s_ndim,
     *s_shape, *s_cpu, *s_contiguous, *s_array;
 
 /* torch dtype objects (strong refs, set when the first tensor is seen) and the tensor types
@@ -38,8 +38,10 @@ static PyTypeObject *tensor_types[8];
 static int n_tensor_types;
 /* Per tensor type, the descriptors of what a step reads (dtype, shape, is_cpu: getsets;
    is_contiguous, data_ptr: methods), called directly: no attribute lookup per step. */
-enum { T_DTYPE, T_SHAPE, T_IS_CPU, T_IS_CONTIGUOUS, T_DATA_PTR, T_N };
+enum { T_DTYPE, T_SHAPE, T_IS_CPU, T_NDIM, T_IS_CONTIGUOUS, T_DATA_PTR, T_N };
 static PyObject *tensor_desc[8][T_N];
+/* The C length slot of torch._C._TensorBase (size(0); torch.Tensor's __len__ is Python). */
+static lenfunc tensor_len[8];
 
 static const char *const DTYPE_NAMES[4] = {"float32", "float64", "float16", "bfloat16"};
 
@@ -190,7 +192,7 @@ static int tensor_type_index(PyTypeObject *t)
 
 static PyObject *const *tensor_name(int k)
 {
-    PyObject *const *names[T_N] = {&s_dtype, &s_shape, &s_is_cpu, &s_is_contiguous, &s_data_ptr};
+    PyObject *const *names[T_N] = {&s_dtype, &s_shape, &s_is_cpu, &s_ndim, &s_is_contiguous, &s_data_ptr};
     return names[k];
 }
 
@@ -199,9 +201,9 @@ static PyObject *tensor_get(int ti, int k, PyObject *obj)
 {
     PyObject *d = ti >= 0 ? tensor_desc[ti][k] : NULL;
     if (d)
-        return k <= T_IS_CPU ? Py_TYPE(d)->tp_descr_get(d, obj, (PyObject *)Py_TYPE(obj))
-                             : PyObject_Vectorcall(d, &obj, 1, NULL);
-    return k <= T_IS_CPU ? PyObject_GetAttr(obj, *tensor_name(k))
+        return k <= T_NDIM ? Py_TYPE(d)->tp_descr_get(d, obj, (PyObject *)Py_TYPE(obj))
+                           : PyObject_Vectorcall(d, &obj, 1, NULL);
+    return k <= T_NDIM ? PyObject_GetAttr(obj, *tensor_name(k))
                          : PyObject_CallMethodNoArgs(obj, *tensor_name(k));
 }
 
@@ -213,9 +215,13 @@ static int learn_tensor_type(PyTypeObject *t)
     int found = 0;
     if (mro && PyTuple_Check(mro)) {
         for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(mro); i++) {
-            const char *name = ((PyTypeObject *)PyTuple_GET_ITEM(mro, i))->tp_name;
+            PyTypeObject *base = (PyTypeObject *)PyTuple_GET_ITEM(mro, i);
+            const char *name = base->tp_name;
             if (!strncmp(name, "torch._C.", 9) && strstr(name, "TensorBase")) {
                 found = 1;
+                if (n_tensor_types < (int)(sizeof tensor_types / sizeof tensor_types[0]) &&
+                    base->tp_as_mapping)
+                    tensor_len[n_tensor_types] = base->tp_as_mapping->mp_length;
                 break;
             }
         }
@@ -251,7 +257,7 @@ static int learn_tensor_type(PyTypeObject *t)
             PyErr_Clear();
             continue;
         }
-        if (PyObject_TypeCheck(d, k <= T_IS_CPU ? &PyGetSetDescr_Type : &PyMethodDescr_Type))
+        if (PyObject_TypeCheck(d, k <= T_NDIM ? &PyGetSetDescr_Type : &PyMethodDescr_Type))
             tensor_desc[ti][k] = d; /* kept: the type holds it anyway */
         else
             Py_DECREF(d); /* e.g. a subclass's property: the generic lookup */
@@ -262,6 +268,30 @@ static int learn_tensor_type(PyTypeObject *t)
 static PyObject *call0(PyObject *obj, PyObject *name)
 {
     return PyObject_CallMethodNoArgs(obj, name);
+}
+
+/* tensor.shape: the number of dimensions and the first two sizes. */
+static int read_shape(int ti, PyObject *obj, const char *what, const char *name, size_t *ndim,
+                      size_t dims[2])
+{
+    PyObject *shape = tensor_get(ti, T_SHAPE, obj);
+    if (!shape)
+        return -1;
+    if (!PyTuple_Check(shape)) {
+        Py_DECREF(shape);
+        PyErr_Format(PyExc_TypeError, "%s: %s.shape is not a tuple", what, name);
+        return -1;
+    }
+    *ndim = (size_t)PyTuple_GET_SIZE(shape);
+    for (size_t i = 0; i < *ndim && i < 2; i++) {
+        dims[i] = PyLong_AsSize_t(PyTuple_GET_ITEM(shape, i));
+        if (dims[i] == (size_t)-1 && PyErr_Occurred()) {
+            Py_DECREF(shape);
+            return -1;
+        }
+    }
+    Py_DECREF(shape);
+    return 0;
 }
 
 static int read_tensor(int ti, PyObject *obj, dc_input *in, const char *what, const char *name,
@@ -283,25 +313,26 @@ static int read_tensor(int ti, PyObject *obj, dc_input *in, const char *what, co
         return -1;
     }
     Py_DECREF(dt);
-    /* One shape lookup gives the dimensions and the sizes (tensor calls cost ~100 ns each). */
-    PyObject *shape = tensor_get(ti, T_SHAPE, obj);
-    if (!shape)
-        return -1;
-    if (!PyTuple_Check(shape)) {
-        Py_DECREF(shape);
-        PyErr_Format(PyExc_TypeError, "%s: %s.shape is not a tuple", what, name);
-        return -1;
-    }
-    const size_t ndim = (size_t)PyTuple_GET_SIZE(shape);
+    size_t ndim;
     size_t dims[2] = {0, 0};
-    for (size_t i = 0; i < ndim && i < 2; i++) {
-        dims[i] = PyLong_AsSize_t(PyTuple_GET_ITEM(shape, i));
-        if (dims[i] == (size_t)-1 && PyErr_Occurred()) {
-            Py_DECREF(shape);
+    if (!want_matrix && ti >= 0 && tensor_len[ti] && tensor_desc[ti][T_NDIM]) {
+        /* A step: ndim and the C length slot, no torch.Size object (~100 ns less). */
+        PyObject *nd = tensor_get(ti, T_NDIM, obj);
+        if (!nd)
             return -1;
+        ndim = PyLong_AsSize_t(nd);
+        Py_DECREF(nd);
+        if (ndim == (size_t)-1 && PyErr_Occurred())
+            return -1;
+        if (ndim == 1) {
+            const Py_ssize_t len = tensor_len[ti](obj);
+            if (len < 0)
+                return -1;
+            dims[0] = (size_t)len;
         }
+    } else if (read_shape(ti, obj, what, name, &ndim, dims) < 0) {
+        return -1;
     }
-    Py_DECREF(shape);
     if (ndim != 1 && !(want_matrix && ndim == 2)) {
         PyErr_Format(PyExc_ValueError, "%s: %s must be a %s tensor; got %zu dimensions", what,
                      name, want_matrix ? "1-D or 2-D" : "1-D", ndim);
@@ -1617,7 +1648,7 @@ static int intern(PyObject **slot, const char *s)
 PyMODINIT_FUNC PyInit__distribution_coder(void)
 {
     if (intern(&s_dtype, "dtype") || intern(&s_data_ptr, "data_ptr") ||
-        intern(&s_is_contiguous, "is_contiguous") || intern(&s_is_cpu, "is_cpu") || intern(&s_shape, "shape") ||
+        intern(&s_is_contiguous, "is_contiguous") || intern(&s_is_cpu, "is_cpu") || intern(&s_ndim, "ndim") || intern(&s_shape, "shape") ||
         intern(&s_cpu, "cpu") || intern(&s_contiguous, "contiguous") || intern(&s_array, "__array__"))
         return NULL;
     if (PyType_Ready(&CoderType) < 0 || PyType_Ready(&FramedEncoderType) < 0 ||
