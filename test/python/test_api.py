@@ -243,6 +243,19 @@ def test_torch_tensor_is_read_in_place_and_a_strided_one_is_copied(dt):
     assert c.finish_encoding() == stepwise("default", rows, [1, 1, 0, 1])
 
 
+def test_tensor_subclasses_and_parameters_are_read_in_place():
+    class Logits(torch.Tensor):
+        pass
+
+    want = stepwise("default", [torch.tensor([0.25, 0.75])] * 2, [1, 1])
+    with DistributionCoder() as c:
+        c.encode_step(torch.tensor([0.25, 0.75]).as_subclass(Logits), 1)
+        assert not c._last_input_copied
+        c.encode_step(torch.nn.Parameter(torch.tensor([0.25, 0.75])), 1)
+        assert not c._last_input_copied
+        assert c.finish_encoding() == want
+
+
 def test_module_import_does_not_import_torch():
     import subprocess
     import sys
