@@ -27,5 +27,8 @@ if ((${#missing[@]})); then
 fi
 npm ci --no-audit --no-fund
 # The Python module for Debian's python3 (from this checkout's C sources; no package index).
-/usr/bin/python3 -m pip install --quiet --no-build-isolation --no-deps --break-system-packages ./python
+# As root into /usr/local, otherwise into the user's site-packages.
+if [ "$(id -u)" -ne 0 ]; then pip_where=--user; else pip_where=; fi
+/usr/bin/python3 -m pip install --quiet --no-build-isolation --no-deps --break-system-packages \
+  $pip_where ./python
 rm -rf python/build python/*.egg-info
