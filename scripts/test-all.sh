@@ -6,6 +6,7 @@
 #   3. the JS tests (node --test test/js/), which also compare the wasm module's streams
 #      with build/test/dc_encode_file's.
 #   4. test_kernels and test_python01 compiled to wasm SIMD128 and run in Node
+#   4b. the Python module (built into build/python) under pytest, against C and Node
 #   5. the golden streams on every platform this machine runs (npm run test:platforms)
 #   6. the libFuzzer targets for FUZZ_SECONDS each (npm run fuzz)
 #   7. the browser demo and the Vite bundle in headless Chromium (npm run test:browser)
@@ -43,6 +44,11 @@ cmake --build build-wasm-tests --target test_kernels test_python01 -j "$jobs"
 for t in test_kernels test_python01; do
   (cd test && node --no-experimental-fetch "../build-wasm-tests/test/$t.cjs")
 done
+
+echo "== Python module (pytest)"
+sh scripts/build-python.sh
+DC_ENCODE_FILE="${DC_ENCODE_FILE:-$PWD/$native/test/dc_encode_file}" \
+  PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 -m pytest -q -p no:cacheprovider test/python
 
 echo "== golden streams on every platform"
 npm run test:platforms
