@@ -790,7 +790,7 @@ static PyObject *coder_encode_step(Coder *self, PyObject *const *args, Py_ssize_
     }
     if (read_symbol(a[1], in.len, "encode_step", "symbol", &symbol) < 0)
         goto done;
-    const dc_result r = dc_encode_step(c, in.ptr, in.dtype, in.len, symbol);
+    const dc_result r = dc_coder_encode_step(c, in.ptr, in.dtype, in.len, symbol);
     if (r != DC_OK) {
         raise_step(r, "encode_step", "distribution", in.ptr, in.dtype, in.len);
         goto done;
@@ -830,7 +830,7 @@ static PyObject *coder_decode_step(Coder *self, PyObject *const *args, Py_ssize_
         goto done;
     }
     size_t symbol = 0;
-    const dc_result r = dc_decode_step(c, in.ptr, in.dtype, in.len, &symbol);
+    const dc_result r = dc_coder_decode_step(c, in.ptr, in.dtype, in.len, &symbol);
     if (r != DC_OK) {
         if (r == DC_ERR_NOT_DECODING)
             raise_code(r, "decode_step: the coder is not decoding; call start_decoding(data) first (%s)",
@@ -853,7 +853,7 @@ static PyObject *coder_finish_encoding(Coder *self, PyObject *unused)
         return NULL;
     const uint8_t *bytes = NULL;
     size_t size = 0;
-    const dc_result r = dc_finish_encoding(c, &bytes, &size);
+    const dc_result r = dc_coder_finish_encoding(c, &bytes, &size);
     if (r != DC_OK)
         return raise_code(r, "finish_encoding: %s (%s)", dc_result_string(r), dc_result_name(r));
     return PyBytes_FromStringAndSize((const char *)bytes, (Py_ssize_t)size);
@@ -871,7 +871,7 @@ static PyObject *coder_start_decoding(Coder *self, PyObject *data)
                             "start_decoding: data must be bytes, bytearray or memoryview; got %R",
                             data);
     }
-    const dc_result r = dc_start_decoding(c, (const uint8_t *)v.buf, (size_t)v.len);
+    const dc_result r = dc_coder_start_decoding(c, (const uint8_t *)v.buf, (size_t)v.len);
     PyBuffer_Release(&v);
     if (r != DC_OK)
         return raise_code(r, "start_decoding: %s (%s)", dc_result_string(r), dc_result_name(r));
@@ -1002,7 +1002,7 @@ static PyObject *coder_encode_steps(Coder *self, PyObject *const *args, Py_ssize
     const void *m = rows ? in.ptr : (const void *)nothing;
     self->busy = 1;
     Py_BEGIN_ALLOW_THREADS
-    r = dc_encode_steps(c, m, in.dtype, vocab ? vocab : 1, rows, symbols, &failed);
+    r = dc_coder_encode_steps(c, m, in.dtype, vocab ? vocab : 1, rows, symbols, &failed);
     Py_END_ALLOW_THREADS
     self->busy = 0;
     if (r != DC_OK) {
@@ -1065,7 +1065,7 @@ static PyObject *coder_decode_steps(Coder *self, PyObject *const *args, Py_ssize
     static const double nothing[1] = {0}; /* no rows: the library still checks the state */
     self->busy = 1;
     Py_BEGIN_ALLOW_THREADS
-    r = dc_decode_steps(c, rows ? in.ptr : (const void *)nothing, in.dtype, vocab ? vocab : 1, rows,
+    r = dc_coder_decode_steps(c, rows ? in.ptr : (const void *)nothing, in.dtype, vocab ? vocab : 1, rows,
                         symbols, &failed);
     Py_END_ALLOW_THREADS
     self->busy = 0;
@@ -1130,7 +1130,7 @@ static PyObject *coder_exit(Coder *self, PyObject *const *args, Py_ssize_t nargs
     return coder_close(self, NULL);
 }
 
-/* Bench hook: `iterations` dc_encode_step calls (or dc_decode_step when decoding) on the
+/* Bench hook: `iterations` dc_coder_encode_step calls (or dc_coder_decode_step when decoding) on the
    distribution, timed in C; returns the seconds. The same buffer the Python call reads. */
 static PyObject *coder_c_loop(Coder *self, PyObject *args)
 {
@@ -1152,8 +1152,8 @@ static PyObject *coder_c_loop(Coder *self, PyObject *args)
     const int decoding = symbol < 0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (Py_ssize_t i = 0; i < iterations && r == DC_OK; i++)
-        r = decoding ? dc_decode_step(c, in.ptr, in.dtype, in.len, &s)
-                     : dc_encode_step(c, in.ptr, in.dtype, in.len, (size_t)symbol);
+        r = decoding ? dc_coder_decode_step(c, in.ptr, in.dtype, in.len, &s)
+                     : dc_coder_encode_step(c, in.ptr, in.dtype, in.len, (size_t)symbol);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     input_release(&in);
     if (r != DC_OK)
@@ -1311,7 +1311,7 @@ static PyObject *fenc_encode_step(FramedEncoder *self, PyObject *const *args, Py
     }
     if (read_symbol(a[1], in.len, "encode_step", "symbol", &symbol) < 0)
         goto done;
-    const dc_result r = dc_frame_encode_step(self->w, in.ptr, in.dtype, in.len, symbol);
+    const dc_result r = dc_frame_writer_encode_step(self->w, in.ptr, in.dtype, in.len, symbol);
     if (r != DC_OK) {
         raise_step(r, "encode_step", "distribution", in.ptr, in.dtype, in.len);
         goto done;
@@ -1330,7 +1330,7 @@ static PyObject *fenc_finish(FramedEncoder *self, PyObject *unused)
         return PyErr_Format(PyExc_ValueError, "finish: the FramedEncoder is closed");
     const uint8_t *bytes = NULL;
     size_t size = 0;
-    const dc_result r = dc_frame_finish(self->w, &bytes, &size);
+    const dc_result r = dc_frame_writer_finish(self->w, &bytes, &size);
     if (r != DC_OK)
         return raise_code(r, "finish: %s (%s)", dc_result_string(r), dc_result_name(r));
     return PyBytes_FromStringAndSize((const char *)bytes, (Py_ssize_t)size);
@@ -1508,7 +1508,7 @@ static PyObject *fdec_decode_step(FramedDecoder *self, PyObject *const *args, Py
         goto done;
     }
     size_t symbol = 0;
-    const dc_result r = dc_frame_decode_step(self->r, in.ptr, in.dtype, in.len, &symbol);
+    const dc_result r = dc_frame_reader_decode_step(self->r, in.ptr, in.dtype, in.len, &symbol);
     if (r != DC_OK) {
         if (is_content_error(r)) {
             raise_step(r, "decode_step", "distribution", in.ptr, in.dtype, in.len);
