@@ -56,6 +56,8 @@ struct dc_coder {
     uint64_t *blocks;        /* decode: cumulative sums at block ends */
     size_t blocks_cap;       /* in elements */
     unsigned char *staging;  /* dc_coder_staging_buffer, unaligned allocation */
+    int k_guess;             /* default format: the scale K of the last step (a guess for
+                                the next one; it only decides speed, never the bytes) */
     size_t staging_cap;
 };
 
