@@ -18,8 +18,6 @@ static uint64_t bits_at(const void *dist, int dtype, size_t i)
 }
 
 static const unsigned mant_bits[4] = {23, 52, 10, 7};
-static const unsigned total_bits[4] = {32, 64, 16, 16};
-static const int min_exp[4] = {-149, -1074, -24, -133}; /* unit of a subnormal's M */
 
 static int bit_length(uint64_t v)
 {
@@ -31,30 +29,12 @@ static int bit_length(uint64_t v)
 
 uint64_t dc_scaled_one(const void *dist, int dtype, size_t i, int k)
 {
-    const uint64_t b = bits_at(dist, dtype, i);
-    const unsigned mb = mant_bits[dtype], eb = total_bits[dtype] - 1 - mb;
-    const uint64_t m = b & (((uint64_t)1 << mb) - 1);
-    const unsigned e = (unsigned)(b >> mb) & ((1u << eb) - 1);
-    const uint64_t mant = e == 0 ? m : m | ((uint64_t)1 << mb);
-    const int sh = min_exp[dtype] + (e == 0 ? 0 : (int)e - 1) + k;
-    if (sh >= 0)
-        return bit_length(mant) + sh > 32 ? (uint64_t)1 << 32 : mant << sh;
-    return sh <= -64 ? 0 : mant >> -sh;
+    return dc_scaled_bits(bits_at(dist, dtype, i), dtype, k);
 }
 
-/* The statistics of one element (see dc_scan_info). */
 static void scan_one(uint64_t b, int dtype, dc_scan_info *info)
 {
-    const unsigned tb = total_bits[dtype];
-    const uint64_t sign = (uint64_t)1 << (tb - 1);
-    const uint64_t mag = b & (sign - 1);
-    const unsigned top = tb == 64 ? 32 : 0; /* f64: the statistics keep the top half */
-    const uint32_t key = (uint32_t)(mag >> top);
-    if (key > info->key)
-        info->key = key;
-    info->or_bits |= (uint32_t)(b >> top);
-    if ((b & sign) && mag != 0)
-        info->neg = 1;
+    dc_scaled_scan_bits(b, dtype, info);
 }
 
 static void ref_sumk(const void *dist, int dtype, size_t begin, size_t end, int k,
@@ -112,8 +92,6 @@ static const uint32_t inf_key[4] = {0x7f800000u, 0x7ff00000u, 0x7c00u, 0x7f80u};
 int dc_scaled_choose_k(int dtype, const dc_scan_info *info, int kg, uint64_t q, size_t n,
                        int *k)
 {
-    const uint32_t sign = dtype == DC_DTYPE_F16 || dtype == DC_DTYPE_BF16 ? 0x8000u
-                                                                          : 0x80000000u;
     if (info->neg || info->key >= inf_key[dtype] || info->key == 0)
         return DC_SCALED_INVALID;
     /* floor(log2 max): the key's top set bit relative to the unit of the value 1 */
@@ -123,7 +101,7 @@ int dc_scaled_choose_k(int dtype, const dc_scan_info *info, int kg, uint64_t q, 
                                : bit_length(info->key) - 1 - (int)mb -
                                      (int)(one_key[dtype] >> mb) + 1;
     const int kt = 31 - log2max;
-    const int fast = !(info->or_bits & sign) && info->key < one_key[dtype];
+    const int fast = !info->sign && info->key < one_key[dtype];
     int want = kt;
     if (fast && kt != 32) { /* K = 32 when Q32 >= 2^31, else kt (> 32) */
         if (kg == 32) {

@@ -15,14 +15,13 @@
 #include "quantize.h"
 
 /* What one pass saw, merged over calls (start from {0, 0, 0}).
-   key:     largest magnitude's top bits: the magnitude itself for f32/f16/bf16, the
-            magnitude's bits 32..62 for f64 (enough for floor(log2) and NaN/Inf);
-   or_bits: OR of the raw bits' top 32 bits (f64) or raw bits (others): sign bit = some
-            element has its sign bit set (-0.0 or negative);
-   neg:     nonzero when some element is negative and not -0.0. */
+   key:  the largest magnitude's bits for f32/f16/bf16; its bits 32..62 for f64 (enough
+         for floor(log2 max) and for NaN/Inf);
+   sign: nonzero when some element has its sign bit set (-0.0 or negative);
+   neg:  nonzero when some element is negative and not -0.0. */
 typedef struct dc_scan_info {
     uint32_t key;
-    uint32_t or_bits;
+    uint32_t sign;
     uint32_t neg;
 } dc_scan_info;
 
@@ -48,6 +47,37 @@ const dc_scaled_kernels *const *dc_scaled_available(void); /* NULL-terminated */
 
 /* u_i at scale 2^k for any k: exact when below 2^32, some value >= 2^32 otherwise. */
 uint64_t dc_scaled_one(const void *dist, int dtype, size_t i, int k);
+
+/* The same from an element's bits (dtype a constant where it is inlined), and the
+   element's contribution to the statistics: the kernels' scalar tails. */
+static inline uint64_t dc_scaled_bits(uint64_t b, int dtype, int k)
+{
+    const unsigned mb = dtype == DC_DTYPE_F32 ? 23 : dtype == DC_DTYPE_F64 ? 52
+                      : dtype == DC_DTYPE_F16 ? 10 : 7;
+    const unsigned eb = dtype == DC_DTYPE_F32 ? 8 : dtype == DC_DTYPE_F64 ? 11
+                      : dtype == DC_DTYPE_F16 ? 5 : 8;
+    const int min_exp = dtype == DC_DTYPE_F32 ? -149 : dtype == DC_DTYPE_F64 ? -1074
+                      : dtype == DC_DTYPE_F16 ? -24 : -133;
+    const uint64_t m = b & (((uint64_t)1 << mb) - 1);
+    const unsigned e = (unsigned)(b >> mb) & ((1u << eb) - 1);
+    const uint64_t mant = e == 0 ? m : m | ((uint64_t)1 << mb);
+    const int sh = min_exp + (e == 0 ? 0 : (int)e - 1) + k;
+    if (sh >= 0) /* mant < 2^(mb + 1): beyond 2^32 when sh > 31 - mb (or earlier) */
+        return mant == 0 ? 0 : sh > 32 || (mant >> (32 - sh)) != 0 ? (uint64_t)1 << 32
+                                                                  : mant << sh;
+    return sh <= -64 ? 0 : mant >> -sh;
+}
+
+static inline void dc_scaled_scan_bits(uint64_t b, int dtype, dc_scan_info *info)
+{
+    const unsigned tb = dtype == DC_DTYPE_F64 ? 64 : dtype == DC_DTYPE_F32 ? 32 : 16;
+    const uint64_t sign = (uint64_t)1 << (tb - 1);
+    const uint64_t mag = b & (sign - 1);
+    const uint32_t key = (uint32_t)(tb == 64 ? mag >> 32 : mag);
+    info->key = key > info->key ? key : info->key;
+    info->sign |= (b & sign) != 0;
+    info->neg |= (b & sign) != 0 && mag != 0;
+}
 
 /* The step's K (docs/FORMAT.md 1.2) from a pass at scale kg over the whole step
    (q = the sum at kg, info = the statistics):
