@@ -39,6 +39,10 @@ typedef struct dc_scaled_kernels {
 } dc_scaled_kernels;
 
 extern const dc_scaled_kernels dc_scaled_scalar; /* the reference */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define DC_HAVE_X86_SCALED 1
+extern const dc_scaled_kernels dc_scaled_avx2; /* when the CPU has AVX2 */
+#endif
 #if defined(__wasm_simd128__)
 extern const dc_scaled_kernels dc_scaled_wasm_simd128;
 #endif
