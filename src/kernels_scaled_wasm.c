@@ -70,10 +70,16 @@ static inline v128_t add_u32_to_u64(v128_t acc, v128_t v)
 
 /* ---- f32 ---- */
 
-/* u of 4 magnitudes m (bits), kv = k << 23 */
+/* u of 4 magnitudes m (bits), kv = k << 23: unsigned conversion, exact below 2^32 */
 static inline v128_t u_f32(v128_t m, v128_t kv)
 {
     return wasm_u32x4_trunc_sat_f32x4(wasm_i32x4_add(m, kv));
+}
+
+/* the same below 2^31 with k >= 0 (no negative bits): the cheaper signed conversion */
+static inline v128_t u_f32s(v128_t m, v128_t kv)
+{
+    return wasm_i32x4_trunc_sat_f32x4(wasm_i32x4_add(m, kv));
 }
 
 static inline uint64_t blk_f32(const unsigned char *p, size_t count, int k, wstats *st,
@@ -97,10 +103,10 @@ static inline uint64_t blk_f32(const unsigned char *p, size_t count, int k, wsta
             const v128_t m2 = wasm_v128_and(b2, absm), m3 = wasm_v128_and(b3, absm);
             bm = wasm_u32x4_max(bm, wasm_u32x4_max(wasm_u32x4_max(m0, m1), wasm_u32x4_max(m2, m3)));
             rm = wasm_u32x4_max(rm, wasm_u32x4_max(wasm_u32x4_max(b0, b1), wasm_u32x4_max(b2, b3)));
-            a0 = wasm_i32x4_add(a0, u_f32(m0, kv));
-            a1 = wasm_i32x4_add(a1, u_f32(m1, kv));
-            a2 = wasm_i32x4_add(a2, u_f32(m2, kv));
-            a3 = wasm_i32x4_add(a3, u_f32(m3, kv));
+            a0 = wasm_i32x4_add(a0, u_f32s(m0, kv));
+            a1 = wasm_i32x4_add(a1, u_f32s(m1, kv));
+            a2 = wasm_i32x4_add(a2, u_f32s(m2, kv));
+            a3 = wasm_i32x4_add(a3, u_f32s(m3, kv));
         }
         if (wasm_i32x4_all_true(wasm_u32x4_lt(bm, lim))) {
             s = hsum_u32(a0) + hsum_u32(a1) + hsum_u32(a2) + hsum_u32(a3);
@@ -118,7 +124,7 @@ static inline uint64_t blk_f32(const unsigned char *p, size_t count, int k, wsta
             acc = add_u32_to_u64(acc, u_f32(m, kv));
         }
         s = hsum_u64(acc);
-        *wide = !wasm_i32x4_all_true(wasm_u32x4_lt(bm, lim));
+        *wide = k < 0 || !wasm_i32x4_all_true(wasm_u32x4_lt(bm, lim));
     }
     st->mag = wasm_u32x4_max(st->mag, bm);
     st->raw = wasm_u32x4_max(st->raw, rm);
@@ -155,10 +161,10 @@ static inline uint64_t blk_bf16(const unsigned char *p, size_t count, int k, wst
             const v128_t m0 = wasm_v128_and(v0, absm), m1 = wasm_v128_and(v1, absm);
             bm = wasm_u16x8_max(bm, wasm_u16x8_max(m0, m1));
             rm = wasm_u16x8_max(rm, wasm_u16x8_max(v0, v1));
-            a0 = wasm_i32x4_add(a0, u_f32(wasm_i32x4_shl(m0, 16), kv));
-            a1 = wasm_i32x4_add(a1, u_f32(wasm_v128_and(m0, hi), kv));
-            a2 = wasm_i32x4_add(a2, u_f32(wasm_i32x4_shl(m1, 16), kv));
-            a3 = wasm_i32x4_add(a3, u_f32(wasm_v128_and(m1, hi), kv));
+            a0 = wasm_i32x4_add(a0, u_f32s(wasm_i32x4_shl(m0, 16), kv));
+            a1 = wasm_i32x4_add(a1, u_f32s(wasm_v128_and(m0, hi), kv));
+            a2 = wasm_i32x4_add(a2, u_f32s(wasm_i32x4_shl(m1, 16), kv));
+            a3 = wasm_i32x4_add(a3, u_f32s(wasm_v128_and(m1, hi), kv));
         }
         if (wasm_i16x8_all_true(wasm_u16x8_lt(bm, lim))) {
             s = hsum_u32(a0) + hsum_u32(a1) + hsum_u32(a2) + hsum_u32(a3);
@@ -177,7 +183,7 @@ static inline uint64_t blk_bf16(const unsigned char *p, size_t count, int k, wst
             acc = add_u32_to_u64(acc, u_f32(wasm_v128_and(m, hi), kv));
         }
         s = hsum_u64(acc);
-        *wide = !wasm_i16x8_all_true(wasm_u16x8_lt(bm, lim));
+        *wide = k < 0 || !wasm_i16x8_all_true(wasm_u16x8_lt(bm, lim));
     }
     st->mag = wasm_u16x8_max(st->mag, bm);
     st->raw = wasm_u16x8_max(st->raw, rm);
@@ -197,10 +203,21 @@ static void fin_16(const wstats *st, dc_scan_info *info)
 
 /* u of the f16 magnitudes m of 8 lanes, low (lo = 1) or high 4 lanes:
    e1 = max(e, 1), M = m + 2^10 - (e1 << 10), u = floor(M * 2^(e1 - 25 + k)). */
-static inline v128_t u_f16(v128_t mant32, v128_t e32, v128_t kv)
+static inline v128_t f16_scaled(v128_t mant32, v128_t e32, v128_t kv)
 {
     const v128_t f = wasm_f32x4_convert_i32x4(mant32);
-    return wasm_u32x4_trunc_sat_f32x4(wasm_i32x4_add(f, wasm_i32x4_add(wasm_i32x4_shl(e32, 23), kv)));
+    return wasm_i32x4_add(f, wasm_i32x4_add(wasm_i32x4_shl(e32, 23), kv));
+}
+static inline v128_t u_f16(v128_t mant32, v128_t e32, v128_t kv)
+{
+    return wasm_u32x4_trunc_sat_f32x4(f16_scaled(mant32, e32, kv));
+}
+/* signed, below 2^31: M = 0 with E + K < 0 gives negative bits (a negative value), which
+   the max with 0 maps to u = 0 */
+static inline v128_t u_f16s(v128_t mant32, v128_t e32, v128_t kv)
+{
+    return wasm_i32x4_max(wasm_i32x4_trunc_sat_f32x4(f16_scaled(mant32, e32, kv)),
+                          wasm_i32x4_splat(0));
 }
 
 /* f16 bits of the smallest value 2^x with x = 28 - k (16 values per lane below it fit). */
@@ -232,6 +249,8 @@ static inline uint64_t blk_f16(const unsigned char *p, size_t count, int k, wsta
     const v128_t mant = wasm_i16x8_sub(wasm_i16x8_add(m, bias), wasm_i16x8_shl(e1, 10))
 #define F16_LO(mant, e1) u_f16(wasm_u32x4_extend_low_u16x8(mant), wasm_u32x4_extend_low_u16x8(e1), kv)
 #define F16_HI(mant, e1) u_f16(wasm_u32x4_extend_high_u16x8(mant), wasm_u32x4_extend_high_u16x8(e1), kv)
+#define F16_LOS(mant, e1) u_f16s(wasm_u32x4_extend_low_u16x8(mant), wasm_u32x4_extend_low_u16x8(e1), kv)
+#define F16_HIS(mant, e1) u_f16s(wasm_u32x4_extend_high_u16x8(mant), wasm_u32x4_extend_high_u16x8(e1), kv)
     if (!*wide && f16_limit(k) != 0) {
         v128_t a0 = bm, a1 = bm, a2 = bm, a3 = bm;
         for (const unsigned char *q = p; q < end; q += 32) {
@@ -240,10 +259,10 @@ static inline uint64_t blk_f16(const unsigned char *p, size_t count, int k, wsta
             F16_PREP(v1, m1, e1, mant1);
             bm = wasm_u16x8_max(bm, wasm_u16x8_max(m0, m1));
             rm = wasm_u16x8_max(rm, wasm_u16x8_max(v0, v1));
-            a0 = wasm_i32x4_add(a0, F16_LO(mant0, e0));
-            a1 = wasm_i32x4_add(a1, F16_HI(mant0, e0));
-            a2 = wasm_i32x4_add(a2, F16_LO(mant1, e1));
-            a3 = wasm_i32x4_add(a3, F16_HI(mant1, e1));
+            a0 = wasm_i32x4_add(a0, F16_LOS(mant0, e0));
+            a1 = wasm_i32x4_add(a1, F16_HIS(mant0, e0));
+            a2 = wasm_i32x4_add(a2, F16_LOS(mant1, e1));
+            a3 = wasm_i32x4_add(a3, F16_HIS(mant1, e1));
         }
         if (wasm_i16x8_all_true(wasm_u16x8_lt(bm, lim))) {
             s = hsum_u32(a0) + hsum_u32(a1) + hsum_u32(a2) + hsum_u32(a3);
@@ -263,11 +282,13 @@ static inline uint64_t blk_f16(const unsigned char *p, size_t count, int k, wsta
             acc = add_u32_to_u64(acc, F16_HI(mant, e1));
         }
         s = hsum_u64(acc);
-        *wide = !wasm_i16x8_all_true(wasm_u16x8_lt(bm, lim));
+        *wide = k < 0 || !wasm_i16x8_all_true(wasm_u16x8_lt(bm, lim));
     }
 #undef F16_PREP
 #undef F16_LO
 #undef F16_HI
+#undef F16_LOS
+#undef F16_HIS
     st->mag = wasm_u16x8_max(st->mag, bm);
     st->raw = wasm_u16x8_max(st->raw, rm);
     TAIL(uint16_t, DC_DTYPE_F16, p, nv, count, k, s, info)
@@ -275,6 +296,14 @@ static inline uint64_t blk_f16(const unsigned char *p, size_t count, int k, wsta
 }
 
 /* ---- f64 ---- */
+
+/* the bits of 2^52 + u for magnitudes m (u < 2^52 exactly; negative bits, from an
+   exponent that underflowed at k < 0, become 0 through the max with +0) */
+static inline v128_t u_f64_bits(v128_t m, v128_t kv)
+{
+    const v128_t t = wasm_f64x2_pmax(wasm_f64x2_splat(0.0), wasm_i64x2_add(m, kv));
+    return wasm_f64x2_add(wasm_f64x2_trunc(t), wasm_f64x2_splat(4503599627370496.0));
+}
 
 static inline uint64_t blk_f64(const unsigned char *p, size_t count, int k, wstats *st,
                                int *wide, dc_scan_info *info)
@@ -285,24 +314,23 @@ static inline uint64_t blk_f64(const unsigned char *p, size_t count, int k, wsta
     const v128_t kv = wasm_i64x2_splat((int64_t)((uint64_t)(int64_t)k << 52));
     const v128_t absm = wasm_i64x2_splat(INT64_MAX);
     v128_t bm = st->mag, orr = st->raw, neg = st->neg;
-    v128_t a0 = wasm_i64x2_splat(0), a1 = a0;
+    const v128_t zero = wasm_i64x2_splat(0);
+    v128_t a0 = zero, a1 = zero;
     for (const unsigned char *q = p; q < end; q += 32) {
         const v128_t b0 = wasm_v128_load(q), b1 = wasm_v128_load(q + 16);
         const v128_t m0 = wasm_v128_and(b0, absm), m1 = wasm_v128_and(b1, absm);
         bm = wasm_u32x4_max(bm, wasm_u32x4_max(m0, m1));
         orr = wasm_v128_or(orr, wasm_v128_or(b0, b1));
         /* b where the sign is set, shifted left once: nonzero for negative values */
-        neg = wasm_v128_or(neg, wasm_i64x2_shl(wasm_v128_or(wasm_v128_and(b0, wasm_i64x2_shr(b0, 63)),
-                                                             wasm_v128_and(b1, wasm_i64x2_shr(b1, 63))), 1));
-        a0 = wasm_i64x2_add(a0, wasm_u64x2_extend_low_u32x4(
-                                    wasm_u32x4_trunc_sat_f64x2_zero(wasm_i64x2_add(m0, kv))));
-        a1 = wasm_i64x2_add(a1, wasm_u64x2_extend_low_u32x4(
-                                    wasm_u32x4_trunc_sat_f64x2_zero(wasm_i64x2_add(m1, kv))));
+        neg = wasm_v128_or(neg, wasm_i64x2_shl(wasm_v128_or(wasm_v128_and(b0, wasm_i64x2_lt(b0, zero)),
+                                                             wasm_v128_and(b1, wasm_i64x2_lt(b1, zero))), 1));
+        a0 = wasm_i64x2_add(a0, u_f64_bits(m0, kv));
+        a1 = wasm_i64x2_add(a1, u_f64_bits(m1, kv));
     }
     st->mag = bm;
     st->raw = orr;
     st->neg = neg;
-    uint64_t s = hsum_u64(wasm_i64x2_add(a0, a1));
+    uint64_t s = hsum_u64(wasm_i64x2_add(a0, a1)) - (uint64_t)nv * 0x4330000000000000u;
     TAIL(uint64_t, DC_DTYPE_F64, p, nv, count, k, s, info)
     return s;
 }
@@ -340,7 +368,7 @@ static void fin_64(const wstats *st, dc_scan_info *info)
         const unsigned char *p = (const unsigned char *)dist + (esize) * begin;         \
         size_t left = end - begin;                                                      \
         wstats st = {wasm_i32x4_splat(0), wasm_i32x4_splat(0), wasm_i32x4_splat(0)};    \
-        int wide = 0;                                                                   \
+        int wide = k < 0; /* the signed conversions of the narrow path need k >= 0 */   \
         uint64_t s = 0;                                                                 \
         while (left > 0) {                                                              \
             const size_t c = left < DC_BLOCK_SIZE ? left : DC_BLOCK_SIZE;               \
@@ -360,7 +388,7 @@ static void fin_64(const wstats *st, dc_scan_info *info)
         }                                                                               \
         const unsigned char *p = (const unsigned char *)dist;                           \
         wstats st = {wasm_i32x4_splat(0), wasm_i32x4_splat(0), wasm_i32x4_splat(0)};    \
-        int wide = 0;                                                                   \
+        int wide = k < 0; /* the signed conversions of the narrow path need k >= 0 */   \
         uint64_t s = 0;                                                                 \
         for (size_t i = 0; i < n; i += DC_BLOCK_SIZE) {                                 \
             const size_t c = n - i < DC_BLOCK_SIZE ? n - i : DC_BLOCK_SIZE;             \
