@@ -24,7 +24,7 @@
 typedef struct wstats {
     v128_t mag; /* max magnitude bits (per lane) */
     v128_t raw; /* max raw bits, or (f64) OR of raw bits */
-    v128_t neg; /* f64: OR of negative nonzero elements' shifted bits */
+    v128_t neg; /* f64: OR of the lanes' "negative, not -0.0" masks */
 } wstats;
 
 static inline uint32_t hmax_u32(v128_t v)
@@ -205,7 +205,10 @@ static void fin_16(const wstats *st, dc_scan_info *info)
    e1 = max(e, 1), M = m + 2^10 - (e1 << 10), u = floor(M * 2^(e1 - 25 + k)). */
 static inline v128_t f16_scaled(v128_t mant32, v128_t e32, v128_t kv)
 {
-    const v128_t f = wasm_f32x4_convert_i32x4(mant32);
+    /* float(M) as (2^23 + M) - 2^23, exact: convert_i32x4 on these zero-extended lanes
+       is compiled as an unsigned conversion, which is scalarised */
+    const v128_t f = wasm_f32x4_sub(wasm_v128_or(mant32, wasm_i32x4_splat(0x4b000000)),
+                                    wasm_f32x4_splat(8388608.0f));
     return wasm_i32x4_add(f, wasm_i32x4_add(wasm_i32x4_shl(e32, 23), kv));
 }
 static inline v128_t u_f16(v128_t mant32, v128_t e32, v128_t kv)
@@ -321,9 +324,12 @@ static inline uint64_t blk_f64(const unsigned char *p, size_t count, int k, wsta
         const v128_t m0 = wasm_v128_and(b0, absm), m1 = wasm_v128_and(b1, absm);
         bm = wasm_u32x4_max(bm, wasm_u32x4_max(m0, m1));
         orr = wasm_v128_or(orr, wasm_v128_or(b0, b1));
-        /* b where the sign is set, shifted left once: nonzero for negative values */
-        neg = wasm_v128_or(neg, wasm_i64x2_shl(wasm_v128_or(wasm_v128_and(b0, wasm_i64x2_lt(b0, zero)),
-                                                             wasm_v128_and(b1, wasm_i64x2_lt(b1, zero))), 1));
+        /* negative and not -0.0: the sign (spread over the high 32-bit lane by an i32
+           arithmetic shift) and a nonzero magnitude; the low lanes are masked at the end.
+           (i64 shifts and compares of the sign would be simpler, but V8 has no SSE
+           instruction for them and clang rewrites the compares into scalar code) */
+        neg = wasm_v128_or(neg, wasm_v128_or(wasm_v128_andnot(wasm_i32x4_shr(b0, 31), wasm_i64x2_eq(m0, zero)),
+                                             wasm_v128_andnot(wasm_i32x4_shr(b1, 31), wasm_i64x2_eq(m1, zero))));
         a0 = wasm_i64x2_add(a0, u_f64_bits(m0, kv));
         a1 = wasm_i64x2_add(a1, u_f64_bits(m1, kv));
     }
@@ -342,7 +348,7 @@ static void fin_64(const wstats *st, dc_scan_info *info)
     info->key = key > info->key ? key : info->key;
     info->sign |= (uint32_t)((uint64_t)(wasm_i64x2_extract_lane(st->raw, 0) |
                                         wasm_i64x2_extract_lane(st->raw, 1)) >> 63);
-    info->neg |= wasm_v128_any_true(st->neg);
+    info->neg |= wasm_v128_any_true(wasm_v128_and(st->neg, hi));
 }
 
 /* ---- drivers ---- */

@@ -350,6 +350,20 @@ static void test_edges(int dtype)
         put_bits(dtype, buf, i, dtype == DC_DTYPE_F64 ? 0x8000000000000000u
                                 : dtype == DC_DTYPE_F32 ? 0x80000000u : 0x8000u);
     compare_all(dtype, buf, 1000, "-0.0");
+    /* the negative value nearest to -0.0 (f64: its high half looks like -0.0's) */
+    for (size_t pos = 0; pos < 1000; pos += 97) {
+        put_bits(dtype, buf, pos, dtype == DC_DTYPE_F64 ? 0x8000000000000001u
+                                  : dtype == DC_DTYPE_F32 ? 0x80000001u : 0x8001u);
+        compare_all(dtype, buf, 1000, "smallest negative");
+        for (const dc_scaled_kernels *const *s = dc_scaled_available(); *s; s++) {
+            dc_scan_info info = {0, 0, 0};
+            uint64_t sum = 0;
+            s[0]->sumk[dtype](buf, 0, 1000, 31, &sum, &info);
+            CHECK(info.neg != 0 && info.sign != 0);
+        }
+        put_bits(dtype, buf, pos, dtype == DC_DTYPE_F64 ? 0x8000000000000000u
+                                  : dtype == DC_DTYPE_F32 ? 0x80000000u : 0x8000u);
+    }
 }
 
 /* Every element equal, for every exponent below 1.0 and five mantissas: lane sums that
