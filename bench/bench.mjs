@@ -18,6 +18,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BaselineDecoder, BaselineEncoder } from './baseline-js-coder.mjs';
+import { classesMarkdown, measureClasses } from './classes.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -466,6 +467,9 @@ async function main() {
     r.baseline_bytes_out_f32 = b.bytesOut;
   }
 
+  console.error('input classes (bench/classes.mjs) ...');
+  const classes = measureClasses(DistributionCoder, rawSimd, { quick: QUICK, log: (x) => console.error(x) });
+
   const native = runNative();
 
   // ---------------------------------------------------------------------- targets
@@ -504,7 +508,7 @@ async function main() {
   };
   const result = {
     date: new Date().toISOString(), machine, quick: QUICK, seconds: (Date.now() - t0) / 1000,
-    rows, boundary, targets, native,
+    rows, boundary, targets, native, classes,
   };
   const md = [];
   md.push(`Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node} (V8 ${machine.v8}), ${machine.platform}; ${result.date}${QUICK ? ' (quick run)' : ''}.`);
@@ -557,6 +561,10 @@ async function main() {
         `${fmt(r.encode_ns / r.read_limit_ns, 2)} | ${fmt(r.decode_ns / r.read_limit_ns, 2)} | ${fmt(r.scalar_kernel_ns / r.kernel_ns, 1)} |`);
     }
   }
+  md.push('');
+  md.push('Input classes (wasm SIMD, in place; each class: time / time of the normalised fast path, encode / decode):');
+  md.push('');
+  md.push(classesMarkdown(classes));
   md.push('');
   md.push('Targets:');
   md.push('');
