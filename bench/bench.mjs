@@ -581,7 +581,10 @@ async function main() {
   }
 
   console.error('input classes (bench/classes.mjs) ...');
-  const classes = measureClasses(DistributionCoder, rawSimd, { quick: QUICK, log: (x) => console.error(x) });
+  const classes = measureClasses(DistributionCoder, rawSimd, {
+    quick: QUICK,
+    log: (x) => console.error(x),
+  });
 
   const native = runNative();
 
@@ -758,7 +761,9 @@ async function main() {
     }
   }
   md.push('');
-  md.push('Input classes (wasm SIMD, in place; each class: time / time of the normalised fast path, encode / decode):');
+  md.push(
+    'Input classes (wasm SIMD, in place; each class: time / time of the normalised fast path, encode / decode):',
+  );
   md.push('');
   md.push(classesMarkdown(classes));
   md.push('');

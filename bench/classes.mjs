@@ -38,7 +38,7 @@ function zipfSoftmax(n, rand) {
     if (p[i] > mx) mx = p[i];
   }
   let s = 0;
-  for (let i = 0; i < n; i++) s += (p[i] = Math.exp(p[i] - mx));
+  for (let i = 0; i < n; i++) s += p[i] = Math.exp(p[i] - mx);
   for (let i = 0; i < n; i++) p[i] /= s;
   return p;
 }
@@ -46,16 +46,30 @@ function zipfSoftmax(n, rand) {
 /** The input classes: name -> values (doubles; -0 kept). */
 export const CLASSES = {
   fast: (p) => p,
-  'exp(logit-max)': (p) => { let mx = 0; for (const x of p) mx = x > mx ? x : mx; return p.map((x) => x / mx); },
+  'exp(logit-max)': (p) => {
+    let mx = 0;
+    for (const x of p) mx = x > mx ? x : mx;
+    return p.map((x) => x / mx);
+  },
   'softmax*0.4': (p) => p.map((x) => x * 0.4),
-  'one-hot': (p, rand) => { const q = new Float64Array(p.length); q[Math.floor(rand() * p.length)] = 1; return q; },
-  'one -0': (p, rand) => { const q = Float64Array.from(p); q[Math.floor(rand() * p.length)] = -0; return q; },
+  'one-hot': (p, rand) => {
+    const q = new Float64Array(p.length);
+    q[Math.floor(rand() * p.length)] = 1;
+    return q;
+  },
+  'one -0': (p, rand) => {
+    const q = Float64Array.from(p);
+    q[Math.floor(rand() * p.length)] = -0;
+    return q;
+  },
   'all ones': (p) => new Float64Array(p.length).fill(1),
   'subnormal-heavy': (p, rand) => {
     const q = new Float64Array(p.length);
     for (let i = 0; i < q.length; i++) q[i] = (1 + rand()) * 2 ** (-127 - Math.floor(rand() * 22));
     const a = Math.floor(rand() * q.length);
-    q[a] = 0.5; q[(a + 1) % q.length] = 0.3; q[(a + 2) % q.length] = 0.199;
+    q[a] = 0.5;
+    q[(a + 1) % q.length] = 0.3;
+    q[(a + 2) % q.length] = 0.199;
     return q;
   },
   'sum 1e-6': (p) => p.map((x) => x * 1e-6),
@@ -78,7 +92,7 @@ function toF16(x) {
   let h = Math.floor(m / 2 ** shift);
   const rem = m - h * 2 ** shift;
   const half = 2 ** (shift - 1);
-  if (rem > half || (rem === half && (h & 1))) h++;
+  if (rem > half || (rem === half && h & 1)) h++;
   const bits = e >= 1 ? (e << 10) + h - 1024 : h;
   return sign | Math.min(bits, 0x7bff);
 }
@@ -146,16 +160,24 @@ function classTimers(DistributionCoder, name, dist, dtype, syms, steps) {
   let bad = 0;
   return {
     fns: [
-      [`${name}/enc`, (k) => {
-        c.reset();
-        view = c.distributionView(n, dtype);
-        for (let t = 0; t < k; t++) c.encodeStep(view, syms[t], dtype);
-      }, steps],
-      [`${name}/dec`, (k) => {
-        c.startDecoding(bytes);
-        view = c.distributionView(n, dtype);
-        for (let t = 0; t < k; t++) if (c.decodeStep(view, dtype) !== syms[t]) bad++;
-      }, steps],
+      [
+        `${name}/enc`,
+        (k) => {
+          c.reset();
+          view = c.distributionView(n, dtype);
+          for (let t = 0; t < k; t++) c.encodeStep(view, syms[t], dtype);
+        },
+        steps,
+      ],
+      [
+        `${name}/dec`,
+        (k) => {
+          c.startDecoding(bytes);
+          view = c.distributionView(n, dtype);
+          for (let t = 0; t < k; t++) if (c.decodeStep(view, dtype) !== syms[t]) bad++;
+        },
+        steps,
+      ],
     ],
     done() {
       c.free();
@@ -187,21 +209,34 @@ export function measureClasses(DistributionCoder, raw, { quick = false, log = ()
           const m = classTimers(DistributionCoder, name, dist, dtype, syms, steps);
           timers.push(...m.fns);
           dones.push(m.done);
-        } catch (e) { // e.g. no mass left after rounding to this dtype
+        } catch (e) {
+          // e.g. no mass left after rounding to this dtype
           rows.push({ vocab: n, dtype, input: name, note: e.message.split('\n')[0] });
         }
       }
       const ptr = raw.malloc(bytes);
       let sink = 0;
-      timers.push(['read', (k) => { for (let t = 0; t < k; t++) sink += raw.dc_bench_read_limit(ptr, bytes); }, steps]);
+      timers.push([
+        'read',
+        (k) => {
+          for (let t = 0; t < k; t++) sink += raw.dc_bench_read_limit(ptr, bytes);
+        },
+        steps,
+      ]);
       const r = interleaved(timers, reps);
       raw.free(ptr);
       for (const d of dones) d();
       for (const [name] of values) {
         if (r[`${name}/enc`] === undefined) continue;
         rows.push({
-          vocab: n, dtype, input: name, encode_ns: r[`${name}/enc`], decode_ns: r[`${name}/dec`],
-          read_limit_ns: r.read, fast_encode_ns: r['fast/enc'], fast_decode_ns: r['fast/dec'],
+          vocab: n,
+          dtype,
+          input: name,
+          encode_ns: r[`${name}/enc`],
+          decode_ns: r[`${name}/dec`],
+          read_limit_ns: r.read,
+          fast_encode_ns: r['fast/enc'],
+          fast_decode_ns: r['fast/dec'],
         });
       }
       if (sink === 0.5) log('');
@@ -217,7 +252,9 @@ const f = (x, d = 2) => (x === undefined || x === null || Number.isNaN(x) ? 'n/a
 export function classesMarkdown(rows) {
   const names = Object.keys(CLASSES).filter((c) => c !== 'fast');
   const md = [
-    '| vocab | dtype | fast path enc / dec ns | read limit ns | ' + names.join(' | ') + ' | worst class / read limit, enc / dec |',
+    '| vocab | dtype | fast path enc / dec ns | read limit ns | ' +
+      names.join(' | ') +
+      ' | worst class / read limit, enc / dec |',
     '|---|---|---|---|' + names.map(() => '---|').join('') + '---|',
   ];
   for (const n of CLASS_VOCABS) {
@@ -234,8 +271,10 @@ export function classesMarkdown(rows) {
         wd = Math.max(wd, r.decode_ns);
         return `${f(r.encode_ns / fast.encode_ns)} / ${f(r.decode_ns / fast.decode_ns)}`;
       });
-      md.push(`| ${n} | ${dtype} | ${f(fast.encode_ns, 0)} / ${f(fast.decode_ns, 0)} | ${f(fast.read_limit_ns, 0)} | ${cells.join(' | ')} | ` +
-        `${f(we / fast.read_limit_ns, 1)} / ${f(wd / fast.read_limit_ns, 1)} |`);
+      md.push(
+        `| ${n} | ${dtype} | ${f(fast.encode_ns, 0)} / ${f(fast.decode_ns, 0)} | ${f(fast.read_limit_ns, 0)} | ${cells.join(' | ')} | ` +
+          `${f(we / fast.read_limit_ns, 1)} / ${f(wd / fast.read_limit_ns, 1)} |`,
+      );
     }
   }
   return md.join('\n');
@@ -244,17 +283,28 @@ export function classesMarkdown(rows) {
 async function main() {
   const args = process.argv.slice(2);
   const mi = args.indexOf('--module');
-  const path = mi >= 0 ? args[mi + 1] : join(root, 'build-bench-wasm', 'bench', 'distribution_coder_bench.wasm');
-  if (!existsSync(path)) throw new Error(`${path} missing: run npm run bench once (it builds it) or pass --module`);
+  const path =
+    mi >= 0
+      ? args[mi + 1]
+      : join(root, 'build-bench-wasm', 'bench', 'distribution_coder_bench.wasm');
+  if (!existsSync(path))
+    throw new Error(`${path} missing: run npm run bench once (it builds it) or pass --module`);
   const bytes = readFileSync(path);
   const { DistributionCoder, init } = await import('../js/index.js');
   await init(bytes);
-  const { instance } = await WebAssembly.instantiate(bytes, { env: { emscripten_notify_memory_growth() {} } });
+  const { instance } = await WebAssembly.instantiate(bytes, {
+    env: { emscripten_notify_memory_growth() {} },
+  });
   const raw = instance.exports;
   if (typeof raw._initialize === 'function') raw._initialize();
   const t0 = Date.now();
-  const rows = measureClasses(DistributionCoder, raw, { quick: args.includes('--quick'), log: (s) => console.error(s) });
-  console.log(`module: ${path}\nratios: time of the class / time of the fast path (normalised softmax), encode / decode\n`);
+  const rows = measureClasses(DistributionCoder, raw, {
+    quick: args.includes('--quick'),
+    log: (s) => console.error(s),
+  });
+  console.log(
+    `module: ${path}\nratios: time of the class / time of the fast path (normalised softmax), encode / decode\n`,
+  );
   console.log(classesMarkdown(rows));
   for (const r of rows) if (r.note) console.log(`\n${r.vocab} ${r.dtype} ${r.input}: ${r.note}`);
   console.error(`(${((Date.now() - t0) / 1000).toFixed(0)} s)`);
