@@ -18,6 +18,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BaselineDecoder, BaselineEncoder } from './baseline-js-coder.mjs';
+import { classesMarkdown, measureClasses } from './classes.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -579,6 +580,12 @@ async function main() {
     r.baseline_bytes_out_f32 = b.bytesOut;
   }
 
+  console.error('input classes (bench/classes.mjs) ...');
+  const classes = measureClasses(DistributionCoder, rawSimd, {
+    quick: QUICK,
+    log: (x) => console.error(x),
+  });
+
   const native = runNative();
 
   // ---------------------------------------------------------------------- targets
@@ -664,6 +671,7 @@ async function main() {
     boundary,
     targets,
     native,
+    classes,
   };
   const md = [];
   md.push(
@@ -752,6 +760,12 @@ async function main() {
       );
     }
   }
+  md.push('');
+  md.push(
+    'Input classes (wasm SIMD, in place; each class: time / time of the normalised fast path, encode / decode):',
+  );
+  md.push('');
+  md.push(classesMarkdown(classes));
   md.push('');
   md.push('Targets:');
   md.push('');

@@ -1,7 +1,7 @@
 // distribution-coder: the runtime shared by js/coder.js and js/frame.js: loading and
 // instantiating the WebAssembly module, the error class, result codes (read from the module),
 // and the argument helpers. Nothing here is public except what js/index.js re-exports.
-import inlineWasmBase64 from '../dist/wasm-inline.js';
+import inlineWasmBase64, { nosimdWasmBase64 } from '../dist/wasm-inline.js';
 
 export const MAX_VOCAB = 16777216; // DC_MAX_VOCAB, 2^24
 export const MAX_MATRIX = 268435455; // elements of a batch matrix (2 GiB of f64)
@@ -366,13 +366,32 @@ export function instantiateSync(bytes) {
 let current = null;
 let initError = null;
 
+// The smallest module with a wasm SIMD instruction (i8x16.splat): engines without SIMD
+// reject it, and then the package's module built without SIMD is used (same streams).
+const SIMD_PROBE = new Uint8Array([
+  0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, 0x7b, 3, 2, 1, 0, 0x0a, 8, 1, 6, 0, 0x41, 0,
+  0xfd, 0x0f, 0x0b,
+]);
+
+/** Which inlined module the current runtime came from: 'simd', 'nosimd' or 'custom' (init
+ * with a source). Tests read it; DC_WASM_NOSIMD=1 in Node's environment forces 'nosimd'. */
+export let moduleKind = null;
+
+function inlineBytes() {
+  const env = (globalThis.process && globalThis.process.env) || {};
+  const simd = env.DC_WASM_NOSIMD !== '1' && WebAssembly.validate(SIMD_PROBE);
+  moduleKind = simd ? 'simd' : 'nosimd';
+  return base64ToBytes(simd ? inlineWasmBase64 : nosimdWasmBase64);
+}
+
 /**
  * Instantiate the WebAssembly module from `source` and use it for coders created from now
  * on (coders created before keep their module). Without an argument, retries the module
- * inlined in the package.
+ * inlined in the package (the SIMD one, or the one without SIMD where the engine lacks it).
  */
 export async function init(source) {
-  const rt = await instantiate(source === undefined ? base64ToBytes(inlineWasmBase64) : source);
+  const rt = await instantiate(source === undefined ? inlineBytes() : source);
+  if (source !== undefined) moduleKind = 'custom';
   current = rt;
   initError = null;
 }
@@ -391,7 +410,7 @@ export function runtime() {
 // The automatic instantiation (scripts/build-cjs.mjs turns this line into
 // instantiateSync(...) for dist/index.cjs).
 try {
-  current = await instantiate(base64ToBytes(inlineWasmBase64));
+  current = await instantiate(inlineBytes());
 } catch (e) {
   initError = e;
 }

@@ -57,6 +57,8 @@ struct dc_coder {
     size_t blocks_cap;       /* in elements */
     unsigned char *staging;  /* dc_coder_staging_buffer (src/wasm/), unaligned allocation */
     size_t staging_cap;
+    int k_guess;             /* default format: the scale K of the last step (a guess for
+                                the next one; it only decides speed, never the bytes) */
 };
 
 /* One stream format. Steps are called with validated arguments (coder state, dtype,

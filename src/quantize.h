@@ -20,6 +20,32 @@
    floor(p * 2^32) is at least this; otherwise the scale comes from the largest element. */
 #define DC_FAST_MIN_SUM ((uint64_t)1 << 31)
 
+/* What one pass of the general-scale kernels saw (src/kernels/kernels.h), merged over
+   calls (start from {0, 0, 0}):
+   key:  the largest magnitude's bits for f32/f16/bf16; its bits 32..62 for f64 (enough
+         for floor(log2 max) and for NaN/Inf);
+   sign: nonzero when some element has its sign bit set (-0.0 or negative);
+   neg:  nonzero when some element is negative and not -0.0. */
+typedef struct dc_scan_info {
+    uint32_t key;
+    uint32_t sign;
+    uint32_t neg;
+} dc_scan_info;
+
+/* The step's K (the rule above) from a pass at scale kg over the whole step of n elements
+   (q = the sum at kg, info = the statistics). The encoder and decoder guess kg (the K of
+   their previous step) and check the guess here, so every input class costs one pass:
+   DC_SCALED_DONE     K = kg: the pass's sums are the step's sums;
+   DC_SCALED_RETRY    K is not kg: pass again at *k and ask again;
+   DC_SCALED_NEED_Q32 every element is in [+0, 1) and K is 32 or *k, depending on whether
+                      Q32 = sum floor(p_i * 2^32) >= DC_FAST_MIN_SUM (the pass was at *k);
+   DC_SCALED_INVALID  a NaN, an infinity, a negative value or no mass the statistics can
+                      see (or an f64 step whose largest element is below 2^-1022): the
+                      caller takes the scalar path, which reports the first bad element. */
+enum { DC_SCALED_DONE, DC_SCALED_RETRY, DC_SCALED_NEED_Q32, DC_SCALED_INVALID };
+int dc_scaled_choose_k(int dtype, const dc_scan_info *info, int kg, uint64_t q, size_t n,
+                       int *k);
+
 /* floor(|dist[i]| * 2^K) for a finite element; the caller guarantees it is < 2^64. */
 uint64_t dc_quantize_one(const void *dist, int dtype, size_t i, int k);
 

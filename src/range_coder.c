@@ -50,6 +50,7 @@ static dc_result slow_scale(const void *dist, int dtype, size_t n, int *k)
 
 static void default_begin(dc_coder *c)
 {
+    c->k_guess = 32;
     c->st.renc.range = UINT64_MAX;
 }
 
@@ -89,6 +90,50 @@ static void encode_interval(dc_coder *c, uint64_t cum, uint64_t freq, uint64_t t
     }
 }
 
+/* Sums below and from `sym` at the step's K for a step the fast scale does not take
+   at once: passes at the guessed K (c->k_guess) until the statistics confirm it,
+   normally one. Inputs the SIMD statistics cannot judge take the scalar path. */
+static dc_result general_sums(dc_coder *c, const void *dist, int dtype, size_t n, size_t sym,
+                              int *k, uint64_t *below, uint64_t *rest)
+{
+    const dc_kernels *kern = dc_kernels_active();
+    int kg = c->k_guess;
+    for (;;) {
+        dc_scan_info info = {0, 0, 0};
+        uint64_t b = 0, r = 0;
+        kern->sumk[dtype](dist, 0, sym, kg, &b, &info);
+        kern->sumk[dtype](dist, sym, n, kg, &r, &info);
+        int next;
+        const int verdict = dc_scaled_choose_k(dtype, &info, kg, b + r, n, &next);
+        if (verdict == DC_SCALED_DONE) {
+            *k = kg;
+            *below = b;
+            *rest = r;
+            return DC_OK;
+        }
+        if (verdict == DC_SCALED_NEED_Q32) {
+            uint64_t b32 = 0, r32 = 0;
+            dc_scan_info unused = {0, 0, 0};
+            kern->sumk[dtype](dist, 0, sym, 32, &b32, &unused);
+            kern->sumk[dtype](dist, sym, n, 32, &r32, &unused);
+            const int q32 = b32 + r32 >= DC_FAST_MIN_SUM;
+            *k = q32 ? 32 : kg;
+            *below = q32 ? b32 : b;
+            *rest = q32 ? r32 : r;
+            return DC_OK;
+        }
+        if (verdict == DC_SCALED_INVALID) {
+            const dc_result res = slow_scale(dist, dtype, n, k);
+            if (res != DC_OK)
+                return res;
+            *below = dc_sum_scaled(dist, dtype, 0, sym, *k);
+            *rest = dc_sum_scaled(dist, dtype, sym, n, *k);
+            return DC_OK;
+        }
+        kg = next;
+    }
+}
+
 static dc_result default_encode_step(dc_coder *c, const void *dist, int dtype, size_t n,
                                      size_t sym)
 {
@@ -96,13 +141,14 @@ static dc_result default_encode_step(dc_coder *c, const void *dist, int dtype, s
     uint64_t below = 0, rest = 0;
     freq_plan plan;
     plan.k = 32;
-    if (!kern->sum32[dtype](dist, 0, sym, &below) ||
+    if (c->k_guess != 32 || !kern->sum32[dtype](dist, 0, sym, &below) ||
         !kern->sum32[dtype](dist, sym, n, &rest) || below + rest < DC_FAST_MIN_SUM) {
-        const dc_result r = slow_scale(dist, dtype, n, &plan.k);
+        if (c->k_guess == 32)
+            c->k_guess = 31; /* not the fast scale: max 1.0 (exp(logit - max)) is likely */
+        const dc_result r = general_sums(c, dist, dtype, n, sym, &plan.k, &below, &rest);
         if (r != DC_OK)
             return r;
-        below = dc_sum_scaled(dist, dtype, 0, sym, plan.k);
-        rest = dc_sum_scaled(dist, dtype, sym, n, plan.k);
+        c->k_guess = plan.k;
     }
     finish_plan(&plan, below + rest, n);
     const uint64_t u_sym = plan.k == 32 ? dc_u32_at(dist, dtype, sym)
@@ -207,6 +253,7 @@ static void default_start(dc_coder *c)
     for (int i = 0; i < 8; i++)
         d->code = (d->code << 8) | dc_in_byte(c);
     d->range = UINT64_MAX;
+    c->k_guess = 32;
 }
 
 /* Block sums for this step and the plan they were made with. */
@@ -218,15 +265,75 @@ static dc_result decode_plan(dc_coder *c, const void *dist, int dtype, size_t n,
     if (r != DC_OK)
         return r;
     plan->k = 32;
-    if (!dc_kernels_active()->blocks32[dtype](dist, n, c->blocks) ||
-        c->blocks[blocks - 1] < DC_FAST_MIN_SUM) {
-        r = slow_scale(dist, dtype, n, &plan->k);
-        if (r != DC_OK)
-            return r;
-        dc_blocks_scaled(dist, dtype, n, plan->k, c->blocks);
+    if (c->k_guess == 32 && dc_kernels_active()->blocks32[dtype](dist, n, c->blocks) &&
+        c->blocks[blocks - 1] >= DC_FAST_MIN_SUM) {
+        finish_plan(plan, c->blocks[blocks - 1], n);
+        return DC_OK;
     }
+    /* the general scale: passes at the guessed K until the statistics confirm it */
+    const dc_kernels *kern = dc_kernels_active();
+    int kg = c->k_guess == 32 ? 31 : c->k_guess;
+    for (;;) {
+        dc_scan_info info = {0, 0, 0};
+        kern->blocksk[dtype](dist, n, kg, c->blocks, &info);
+        int next;
+        const int verdict = dc_scaled_choose_k(dtype, &info, kg, c->blocks[blocks - 1], n,
+                                               &next);
+        if (verdict == DC_SCALED_DONE)
+            break;
+        if (verdict == DC_SCALED_NEED_Q32) {
+            kern->blocksk[dtype](dist, n, 32, c->blocks, &info);
+            if (c->blocks[blocks - 1] >= DC_FAST_MIN_SUM) {
+                kg = 32;
+                break;
+            }
+            kern->blocksk[dtype](dist, n, kg, c->blocks, &info);
+            break;
+        }
+        if (verdict == DC_SCALED_INVALID) {
+            r = slow_scale(dist, dtype, n, &kg);
+            if (r != DC_OK)
+                return r;
+            dc_blocks_scaled(dist, dtype, n, kg, c->blocks);
+            break;
+        }
+        kg = next;
+    }
+    plan->k = kg;
+    c->k_guess = kg;
     finish_plan(plan, c->blocks[blocks - 1], n);
     return DC_OK;
+}
+
+/* The decoder's scan of one block at scale 2^k, k != 32 (as the K = 32 scans): from
+   element i with prefix *z = Z_i < threshold, advance while i + 1 < n and
+   Z_{i+1} < threshold. Returns the final i; *z = Z_i, *u = u_i. */
+static size_t scan_blockk(const dc_kernels *kern, const void *dist, int dtype, int k, size_t i,
+                          size_t n, uint64_t unit, uint64_t threshold, uint64_t *z, uint64_t *u)
+{
+    uint64_t zi = *z;
+    /* Z is strictly increasing: jump over 128, 64, ... 16 elements while Z at the far end
+       is still below the threshold */
+    for (size_t m = DC_BLOCK_SIZE / 2; m >= 16; m /= 2) {
+        if (i + m < n) {
+            uint64_t s = 0;
+            dc_scan_info unused = {0, 0, 0};
+            kern->sumk[dtype](dist, i, i + m, k, &s, &unused);
+            if (zi + s + m * unit < threshold) {
+                zi += s + m * unit;
+                i += m;
+            }
+        }
+    }
+    uint64_t ui = dc_scaled_one(dist, dtype, i, k);
+    while (i + 1 < n && zi + ui + unit < threshold) {
+        zi += ui + unit;
+        i++;
+        ui = dc_scaled_one(dist, dtype, i, k);
+    }
+    *z = zi;
+    *u = ui;
+    return i;
 }
 
 static dc_result default_decode_step(dc_coder *c, const void *dist, int dtype, size_t n,
@@ -260,12 +367,7 @@ static dc_result default_decode_step(dc_coder *c, const void *dist, int dtype, s
     if (plan.k == 32) { /* every element is in [+0, 1): the inline exact per-dtype scan */
         k = scan_block32(dc_kernels_active(), dist, dtype, k, n, unit, threshold, &z, &u);
     } else {
-        u = dc_quantize_one(dist, dtype, k, plan.k);
-        while (k + 1 < n && z + u + unit < threshold) {
-            z += u + unit;
-            k++;
-            u = dc_quantize_one(dist, dtype, k, plan.k);
-        }
+        k = scan_blockk(dc_kernels_active(), dist, dtype, plan.k, k, n, unit, threshold, &z, &u);
     }
     const uint64_t below = z - k * unit;
     const uint64_t cum = (below >> plan.s) + k;

@@ -7,7 +7,9 @@
 #include <stdint.h>
 
 #include "dtype.h"
+#include "kernels/common.h"
 #include "kernels/kernels.h"
+#include "quantize.h"
 #include "test_util.h"
 
 #define MAX_N 4096
@@ -49,9 +51,110 @@ static void compare_blocks(const dc_kernels *k, int dtype, const void *dist, siz
     }
 }
 
+/* ---- general-scale kernels (sumk, blocksk) against their scalar reference ---- */
+
+/* Every u_i of [begin, end) at scale k is below 2^32 (the sums are defined). */
+static int sums_defined(int dtype, const void *dist, size_t begin, size_t end, int k)
+{
+    static const uint32_t inf_key[4] = {0x7f800000u, 0x7ff00000u, 0x7c00u, 0x7f80u};
+    dc_scan_info info = {0, 0, 0};
+    for (size_t i = begin; i < end; i++) {
+        if (dc_scaled_one(dist, dtype, i, k) >= ((uint64_t)1 << 32))
+            return 0;
+        uint64_t b = 0;
+        memcpy(&b, (const unsigned char *)dist + esize[dtype] * i, esize[dtype]);
+        dc_scaled_scan_bits(b, dtype, &info); /* little-endian hosts and wasm */
+    }
+    return info.key < inf_key[dtype];
+}
+
+static int same_info(const dc_scan_info *a, const dc_scan_info *b)
+{
+    return a->key == b->key && !a->sign == !b->sign && !a->neg == !b->neg;
+}
+
+static void compare_scaled_range(const dc_kernels *ks, int dtype, const void *dist,
+                                 size_t begin, size_t end, int k, const char *what)
+{
+    dc_scan_info wi = {0, 0, 0}, gi = {0, 0, 0};
+    uint64_t want = 5, got = 5; /* the kernels add to *sum */
+    dc_kernels_scalar.sumk[dtype](dist, begin, end, k, &want, &wi);
+    ks->sumk[dtype](dist, begin, end, k, &got, &gi);
+    if (!same_info(&wi, &gi) || (want != got && sums_defined(dtype, dist, begin, end, k))) {
+        fprintf(stderr, "%s %s sumk k=%d [%zu,%zu) %s: ref %llu key %x sign %u neg %u, got "
+                "%llu key %x sign %u neg %u\n", ks->name, dtype_names[dtype], k, begin, end,
+                what, (unsigned long long)want, wi.key, wi.sign, wi.neg,
+                (unsigned long long)got, gi.key, gi.sign, gi.neg);
+        test_failures++;
+    }
+}
+
+static void compare_scaled_blocks(const dc_kernels *ks, int dtype, const void *dist,
+                                  size_t n, int k, const char *what)
+{
+    uint64_t want[MAX_BLOCKS], got[MAX_BLOCKS];
+    const size_t nb = (n + DC_BLOCK_SIZE - 1) / DC_BLOCK_SIZE;
+    dc_scan_info wi = {0, 0, 0}, gi = {0, 0, 0};
+    for (size_t j = 0; j < MAX_BLOCKS; j++)
+        want[j] = got[j] = 0;
+    dc_kernels_scalar.blocksk[dtype](dist, n, k, want, &wi);
+    ks->blocksk[dtype](dist, n, k, got, &gi);
+    int same = same_info(&wi, &gi);
+    if (same && sums_defined(dtype, dist, 0, n, k))
+        for (size_t j = 0; j < nb; j++)
+            same &= want[j] == got[j];
+    if (!same) {
+        fprintf(stderr, "%s %s blocksk k=%d n=%zu %s\n", ks->name, dtype_names[dtype], k, n,
+                what);
+        test_failures++;
+    }
+}
+
+/* The scales worth comparing at: the K the rule gives here (where every sum is defined)
+   and its neighbours, the fast scale, and the edges of the SIMD kernels' ranges. */
+static size_t scales_for(int dtype, const void *dist, size_t n, int *ks)
+{
+    dc_scan_info info = {0, 0, 0};
+    uint64_t q = 0;
+    dc_kernels_scalar.sumk[dtype](dist, 0, n, 32, &q, &info);
+    size_t c = 0;
+    ks[c++] = 32;
+    ks[c++] = 31;
+    int k;
+    const int v = dc_scaled_choose_k(dtype, &info, 32, q, n, &k);
+    if (v == DC_SCALED_RETRY || v == DC_SCALED_NEED_Q32) {
+        ks[c++] = k;
+        ks[c++] = k - 1;
+        ks[c++] = k + 1;
+    }
+    static const int edges[] = {-1001, -1000, -100, -99, 0, 55, 100, 101, 126, 127, 1022, 1023};
+    static unsigned turn;
+    ks[c++] = edges[turn++ % (sizeof edges / sizeof edges[0])];
+    return c;
+}
+
+static void compare_scaled_all(int dtype, const void *dist, size_t n, const char *what)
+{
+    int ks[8];
+    const size_t nk = scales_for(dtype, dist, n, ks);
+    for (const dc_kernels *const *s = dc_kernels_available(); *s; s++) {
+        if (*s == &dc_kernels_scalar)
+            continue;
+        for (size_t j = 0; j < nk; j++) {
+            compare_scaled_range(*s, dtype, dist, 0, n, ks[j], what);
+            compare_scaled_blocks(*s, dtype, dist, n, ks[j], what);
+            if (n > 3) {
+                compare_scaled_range(*s, dtype, dist, 1, n - 1, ks[j], what);
+                compare_scaled_range(*s, dtype, dist, n / 3, n, ks[j], what);
+            }
+        }
+    }
+}
+
 /* Whole buffer, both entry points, plus a few sub-ranges. */
 static void compare_all(int dtype, const void *dist, size_t n, const char *what)
 {
+    compare_scaled_all(dtype, dist, n, what);
     for (const dc_kernels *const *k = dc_kernels_available(); *k; k++) {
         compare_range(*k, dtype, dist, 0, n, what);
         compare_blocks(*k, dtype, dist, n, what);
@@ -89,6 +192,7 @@ static void test_all_16bit(int dtype)
             for (size_t j = 0; j < 40; j++)
                 small[j] = (uint16_t)(j * 37 % 0x1800);
             small[i % 40] = buf[i];
+            compare_scaled_all(dtype, small, 40, "pattern among small");
             for (const dc_kernels *const *k = dc_kernels_available(); *k; k++) {
                 compare_range(*k, dtype, small, 0, 40, "pattern among small");
                 if (i % 64 == 0)
@@ -191,6 +295,30 @@ static void test_lengths(int dtype, test_rng *r)
                 compare_blocks(*k, dtype, buf + esize[dtype] * start, len, "lengths");
         }
     }
+    /* general scale: the softmax at its own K, and times 2^20 (a 1.0-sized element) */
+    for (int scaled = 0; scaled < 2; scaled++) {
+        if (scaled) {
+            for (size_t i = 0; i < 700; i++)
+                p[i] *= dtype == DC_DTYPE_F16 ? 1024.0 : 1048576.0;
+            p[17] = -0.0;
+            store_as(dtype, buf, p, 700);
+        }
+        int ks[8];
+        const size_t nk = scales_for(dtype, buf, 700, ks);
+        for (const dc_kernels *const *s = dc_kernels_available(); *s; s++) {
+            if (*s == &dc_kernels_scalar)
+                continue;
+            for (size_t j = 0; j < nk; j++)
+                for (size_t start = 0; start < 18; start++) {
+                    for (size_t len = 0; len <= 600; len++)
+                        compare_scaled_range(*s, dtype, buf, start, start + len, ks[j],
+                                             "lengths");
+                    for (size_t len = 1; len <= 600; len += start + 1)
+                        compare_scaled_blocks(*s, dtype, buf + esize[dtype] * start, len,
+                                              ks[j], "lengths");
+                }
+        }
+    }
 }
 
 /* Exact 1.0, all zeros, subnormal-only, a single nonzero element. */
@@ -223,6 +351,20 @@ static void test_edges(int dtype)
         put_bits(dtype, buf, i, dtype == DC_DTYPE_F64 ? 0x8000000000000000u
                                 : dtype == DC_DTYPE_F32 ? 0x80000000u : 0x8000u);
     compare_all(dtype, buf, 1000, "-0.0");
+    /* the negative value nearest to -0.0 (f64: its high half looks like -0.0's) */
+    for (size_t pos = 0; pos < 1000; pos += 97) {
+        put_bits(dtype, buf, pos, dtype == DC_DTYPE_F64 ? 0x8000000000000001u
+                                  : dtype == DC_DTYPE_F32 ? 0x80000001u : 0x8001u);
+        compare_all(dtype, buf, 1000, "smallest negative");
+        for (const dc_kernels *const *s = dc_kernels_available(); *s; s++) {
+            dc_scan_info info = {0, 0, 0};
+            uint64_t sum = 0;
+            s[0]->sumk[dtype](buf, 0, 1000, 31, &sum, &info);
+            CHECK(info.neg != 0 && info.sign != 0);
+        }
+        put_bits(dtype, buf, pos, dtype == DC_DTYPE_F64 ? 0x8000000000000000u
+                                  : dtype == DC_DTYPE_F32 ? 0x80000000u : 0x8000u);
+    }
 }
 
 /* Every element equal, for every exponent below 1.0 and five mantissas: lane sums that

@@ -1,5 +1,5 @@
 /* common.h - what the kernel sets of every ISA share, inline: the checked element readers
- * and scalar tails of the default format's kernels, and python-0.1's clamped counts and
+ * and scalar tails of the default format's kernels (K = 32 and any K), and python-0.1's clamped counts and
  * scalar block kernels (which the SIMD sets use for tails and unusual blocks). */
 #ifndef DC_KERNELS_COMMON_H
 #define DC_KERNELS_COMMON_H
@@ -68,6 +68,90 @@ DC_DEFINE_TAIL(f32)
 DC_DEFINE_TAIL(f64)
 DC_DEFINE_TAIL(f16)
 DC_DEFINE_TAIL(bf16)
+
+/* ==== default format, general scale (any K) ============================================= */
+
+/* u = floor(|p| * 2^k) from an element's bits b (dtype a constant where it is inlined):
+   exact when below 2^32, some value >= 2^32 otherwise. */
+static inline uint64_t dc_scaled_bits(uint64_t b, int dtype, int k)
+{
+    const unsigned mb = dtype == DC_DTYPE_F32   ? 23
+                        : dtype == DC_DTYPE_F64 ? 52
+                        : dtype == DC_DTYPE_F16 ? 10
+                                                : 7;
+    const unsigned eb = dtype == DC_DTYPE_F32   ? 8
+                        : dtype == DC_DTYPE_F64 ? 11
+                        : dtype == DC_DTYPE_F16 ? 5
+                                                : 8;
+    const int min_exp = dtype == DC_DTYPE_F32   ? -149
+                        : dtype == DC_DTYPE_F64 ? -1074
+                        : dtype == DC_DTYPE_F16 ? -24
+                                                : -133;
+    const uint64_t m = b & (((uint64_t)1 << mb) - 1);
+    const unsigned e = (unsigned)(b >> mb) & ((1u << eb) - 1);
+    const uint64_t mant = e == 0 ? m : m | ((uint64_t)1 << mb);
+    const int sh = min_exp + (e == 0 ? 0 : (int)e - 1) + k;
+    if (sh >= 0) /* mant < 2^(mb + 1): beyond 2^32 when sh > 31 - mb (or earlier) */
+        return mant == 0                                  ? 0
+               : sh > 32 || (mant >> (32 - sh)) != 0 ? (uint64_t)1 << 32
+                                                          : mant << sh;
+    return sh <= -64 ? 0 : mant >> -sh;
+}
+
+/* Merges one element's bits into the statistics (dc_scan_info, quantize.h). */
+static inline void dc_scaled_scan_bits(uint64_t b, int dtype, dc_scan_info *info)
+{
+    const unsigned tb = dtype == DC_DTYPE_F64 ? 64 : dtype == DC_DTYPE_F32 ? 32 : 16;
+    const uint64_t sign = (uint64_t)1 << (tb - 1);
+    const uint64_t mag = b & (sign - 1);
+    const uint32_t key = (uint32_t)(tb == 64 ? mag >> 32 : mag);
+    info->key = key > info->key ? key : info->key;
+    info->sign |= (b & sign) != 0;
+    info->neg |= (b & sign) != 0 && mag != 0;
+}
+
+/* dc_tailk_<dt>(p, from, count, k, info): the sum of u over the elements [from, count) of
+   p at scale 2^k, merged into *info: the SIMD sets' scalar tails. */
+#define DC_DEFINE_TAILK(dt, ELEM, DT)                                                          \
+    static inline uint64_t dc_tailk_##dt(const unsigned char *p, size_t from, size_t count,    \
+                                         int k, dc_scan_info *info)                            \
+    {                                                                                          \
+        uint64_t s = 0;                                                                        \
+        for (size_t i = from; i < count; i++) {                                                \
+            ELEM b;                                                                            \
+            memcpy(&b, p + sizeof b * i, sizeof b);                                            \
+            dc_scaled_scan_bits(b, DT, info);                                                  \
+            s += dc_scaled_bits(b, DT, k);                                                     \
+        }                                                                                      \
+        return s;                                                                              \
+    }
+DC_DEFINE_TAILK(f32, uint32_t, DC_DTYPE_F32)
+DC_DEFINE_TAILK(f64, uint64_t, DC_DTYPE_F64)
+DC_DEFINE_TAILK(f16, uint16_t, DC_DTYPE_F16)
+DC_DEFINE_TAILK(bf16, uint16_t, DC_DTYPE_BF16)
+
+/* The K range where the SIMD sets' general-scale conversions are exact (zeros and
+   subnormals shift out or truncate to 0, f16's exponent fits); other K go to the scalar
+   reference (driverk_template.h). */
+#define DC_KMIN_f32 (-99)
+#define DC_KMAX_f32 126
+#define DC_KMIN_bf16 (-99)
+#define DC_KMAX_bf16 126
+#define DC_KMIN_f16 (-100)
+#define DC_KMAX_f16 100
+#define DC_KMIN_f64 (-1000)
+#define DC_KMAX_f64 1022
+
+/* The scalar reference general-scale kernels (src/kernels/scalar/scalar.c): the SSE2 set
+   uses them, the SIMD sets hand them the K outside their range. */
+void dc_sumk_ref_f32(const void *d, size_t b, size_t e, int k, uint64_t *s, dc_scan_info *in);
+void dc_sumk_ref_f64(const void *d, size_t b, size_t e, int k, uint64_t *s, dc_scan_info *in);
+void dc_sumk_ref_f16(const void *d, size_t b, size_t e, int k, uint64_t *s, dc_scan_info *in);
+void dc_sumk_ref_bf16(const void *d, size_t b, size_t e, int k, uint64_t *s, dc_scan_info *in);
+void dc_blocksk_ref_f32(const void *d, size_t n, int k, uint64_t *o, dc_scan_info *in);
+void dc_blocksk_ref_f64(const void *d, size_t n, int k, uint64_t *o, dc_scan_info *in);
+void dc_blocksk_ref_f16(const void *d, size_t n, int k, uint64_t *o, dc_scan_info *in);
+void dc_blocksk_ref_bf16(const void *d, size_t n, int k, uint64_t *o, dc_scan_info *in);
 
 /* ==== python-0.1 ======================================================================== */
 

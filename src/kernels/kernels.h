@@ -1,6 +1,6 @@
 /* kernels.h - the one kernel registry: each kernel set (scalar, SSE2, AVX2, wasm SIMD128)
- * holds the default format's sum kernels and python-0.1's block kernels, and one CPU probe
- * picks the set for both formats. Every set returns exactly what dc_kernels_scalar returns
+ * holds the default format's sum kernels (K = 32 and any K) and python-0.1's block kernels,
+ * and one CPU probe picks the set for both formats. Every set returns exactly what dc_kernels_scalar returns
  * (test/test_kernels.c, test/test_python01.c, also compiled to wasm). */
 #ifndef DC_KERNELS_H
 #define DC_KERNELS_H
@@ -38,11 +38,24 @@ typedef struct dc_py01_blk {
 
 typedef void (*dc_py01_blk_fn)(const unsigned char *p, size_t count, dc_py01_blk *out);
 
+/* Default format at any K (the general scale, docs/FORMAT.md 1.2): u_i = floor(p_i * 2^K),
+ * summed in one pass that also merges into *info what the K rule and validation need
+ * (dc_scan_info, quantize.h). The sums are exact when every u_i < 2^32 (true at the K the
+ * rule gives); at a wrong guess of K they may be anything and are thrown away.
+ * sumk:    *sum += sum of u_i over [begin, end).
+ * blocksk: out[j] = sum of u_i over i < min((j + 1) * DC_BLOCK_SIZE, n). */
+typedef void (*dc_sumk_fn)(const void *dist, size_t begin, size_t end, int k, uint64_t *sum,
+                           dc_scan_info *info);
+typedef void (*dc_blocksk_fn)(const void *dist, size_t n, int k, uint64_t *out,
+                              dc_scan_info *info);
+
 typedef struct dc_kernels {
     const char *name;
     dc_sum32_fn sum32[4]; /* indexed by dc_dtype */
     dc_blocks32_fn blocks32[4];
     dc_py01_blk_fn py01_blk[4];
+    dc_sumk_fn sumk[4];
+    dc_blocksk_fn blocksk[4];
 } dc_kernels;
 
 /* The portable reference (src/kernels/scalar/). */
@@ -55,6 +68,10 @@ int dc_cpu_has_avx2(void); /* the CPU probe */
 #ifdef DC_HAVE_WASM_KERNELS
 extern const dc_kernels dc_kernels_wasm_simd128; /* src/kernels/wasm/ */
 #endif
+
+/* u_i at scale 2^k for any k (the scalar reference): exact when below 2^32, some value
+   >= 2^32 otherwise. */
+uint64_t dc_scaled_one(const void *dist, int dtype, size_t i, int k);
 
 /* The kernels this process uses (chosen from what the CPU or build supports). */
 const dc_kernels *dc_kernels_active(void);

@@ -93,3 +93,52 @@ test('when automatic instantiation fails, the first use throws why, and init() r
   assert.match(msg, /cause: blocked by policy/);
   assert.ok(bytes >= 0);
 });
+
+test('engines without wasm SIMD get the non-SIMD module, with the same bytes', () => {
+  // Fresh processes: the shipped choice, the DC_WASM_NOSIMD=1 hook, and an engine whose
+  // WebAssembly.validate rejects SIMD (the detection itself); ES and CommonJS entries.
+  const inputs = `[
+    [new Float32Array([0.2, 0.3, 0.5]), 2],
+    [[3, 1, 0, 7], 3],
+    [new Float64Array(300).map((_, i) => 1e-9 * (i + 1)), 123],
+    [new Float32Array(1000).map((_, i) => (i % 7) + 0.5), 999],
+    [new Float32Array(70).map((_, i) => 1 / (i + 2)), 5],
+  ]`;
+  const encode = `
+    const c = new m.DistributionCoder();
+    for (let r = 0; r < 20; r++)
+      for (const [d, s] of ${inputs}) c.encodeStep(d, (s + 31 * r) % d.length);
+    const hex = Buffer.from(c.finishEncoding()).toString('hex');`;
+  const esm = `
+    const m = await import('distribution-coder');
+    const { moduleKind } = await import('./js/runtime.js');
+    ${encode}
+    console.log(JSON.stringify({ kind: moduleKind, hex }));`;
+  const noSimdEngine = `
+    const real = WebAssembly.validate;
+    WebAssembly.validate = (b) => (new Uint8Array(b).includes(0xfd) && b.length < 64 ? false : real(b));
+    ${esm}`;
+  const cjs = `
+    const m = require('distribution-coder');
+    ${encode}
+    console.log(JSON.stringify({ kind: 'cjs', hex }));`;
+  const run = (args, env) =>
+    JSON.parse(
+      execFileSync(process.execPath, args, {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, ...env },
+      }),
+    );
+  const simd = run(['--input-type=module', '-e', esm], {});
+  const forced = run(['--input-type=module', '-e', esm], { DC_WASM_NOSIMD: '1' });
+  const detected = run(['--input-type=module', '-e', noSimdEngine], {});
+  const cjsForced = run(['-e', cjs], { DC_WASM_NOSIMD: '1' });
+  assert.equal(simd.kind, 'simd');
+  assert.equal(forced.kind, 'nosimd');
+  assert.equal(detected.kind, 'nosimd');
+  assert.ok(simd.hex.length > 100, simd.hex);
+  assert.equal(forced.hex, simd.hex);
+  assert.equal(detected.hex, simd.hex);
+  assert.equal(cjsForced.hex, simd.hex);
+});

@@ -19,6 +19,7 @@ test('npm pack --dry-run: the tarball holds the package and nothing else', () =>
   const files = info.files.map((f) => f.path).sort();
   for (const required of [
     'dist/distribution_coder.wasm',
+    'dist/distribution_coder_nosimd.wasm',
     'dist/wasm-inline.js',
     'js/index.js',
     'js/index.d.ts',

@@ -297,6 +297,9 @@ const dc_kernels dc_kernels_sse2 = {
     {sse2_f32_sum32, sse2_f64_sum32, sse2_f16_sum32, sse2_bf16_sum32},
     {sse2_f32_blocks32, sse2_f64_blocks32, sse2_f16_blocks32, sse2_bf16_blocks32},
     {sse2_py01_f32, dc_py01_blk_f64, sse2_py01_f16, sse2_py01_bf16},
+    /* no SSE2 general-scale set: such machines take the scalar reference on that path */
+    {dc_sumk_ref_f32, dc_sumk_ref_f64, dc_sumk_ref_f16, dc_sumk_ref_bf16},
+    {dc_blocksk_ref_f32, dc_blocksk_ref_f64, dc_blocksk_ref_f16, dc_blocksk_ref_bf16},
 };
 
 #else
