@@ -12,6 +12,9 @@
 #   7. the browser demo and the Vite bundle in headless Chromium (npm run test:browser)
 set -eu
 cd "$(dirname "$0")/.."
+# Debian's emcc runs its JS optimiser with Debian's node modules (acorn): every emcc call
+# below, the configure and the build, needs them.
+export NODE_PATH="${NODE_PATH:-/usr/share/nodejs}"
 jobs="${DC_BUILD_JOBS:-2}"
 # Build directories (override to keep several checkouts' builds apart).
 native="${DC_NATIVE_BUILD:-build}"
@@ -38,7 +41,7 @@ DC_ENCODE_FILE="${DC_ENCODE_FILE:-$PWD/$native/test/dc_encode_file}" node --test
 
 echo "== C kernel tests compiled to wasm: SIMD128 kernels against the scalar reference"
 # the library's own source list and flags, through emcmake (test/CMakeLists.txt)
-NODE_PATH="${NODE_PATH:-/usr/share/nodejs}" emcmake cmake -S . -B build-wasm-tests \
+emcmake cmake -S . -B build-wasm-tests \
   -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS=-msimd128
 cmake --build build-wasm-tests --target test_kernels test_classes test_python01 -j "$jobs"
 for t in test_kernels test_classes test_python01; do
