@@ -35,7 +35,7 @@ echo "== C kernel tests compiled to wasm: SIMD128 kernels against the scalar ref
 mkdir -p build-wasm-tests
 for t in test_kernels test_python01; do
   NODE_PATH="${NODE_PATH:-/usr/share/nodejs}" emcc -O2 -msimd128 -ffp-contract=off -Isrc -Itest \
-    src/coder.c src/range_coder.c src/python01.c src/quantize.c src/kernels.c \
+    src/coder.c src/range_coder.c src/tolerant.c src/python01.c src/quantize.c src/kernels.c \
     src/kernels_x86.c src/kernels_wasm.c src/frame.c "test/$t.c" \
     -sALLOW_MEMORY_GROWTH -sNODERAWFS=1 -sENVIRONMENT=node -o "build-wasm-tests/$t.cjs"
   (cd test && node --no-experimental-fetch "../build-wasm-tests/$t.cjs")
