@@ -233,6 +233,7 @@ typedef struct dc_frame_info {
     int32_t format;
     uint32_t model_id_len;
     uint32_t header_size; /* bytes before the first chunk */
+    double tolerance;     /* tolerant mode's tau (header version 2), 0 for the exact mode */
 } dc_frame_info;
 
 /* CRC-32 (IEEE, as zlib's crc32): dc_crc32(dc_crc32(0, a, n), b, m) is the CRC of a then b. */
@@ -244,6 +245,13 @@ uint32_t dc_crc32(uint32_t crc, const void *data, size_t size);
 dc_result dc_frame_writer_create(int format, const uint8_t *model_id, size_t model_id_len,
                                  uint32_t steps_per_chunk, const dc_allocator *allocator,
                                  dc_frame_writer **out);
+/* As dc_frame_writer_create, with the coder options: a tolerance (tolerant mode) is stored
+   in the header (container version 2) and readers decode with it. */
+dc_result dc_frame_writer_create_with_options(const dc_coder_options *options,
+                                              const uint8_t *model_id, size_t model_id_len,
+                                              uint32_t steps_per_chunk,
+                                              const dc_allocator *allocator,
+                                              dc_frame_writer **out);
 /* NULL is a no-op. */
 void dc_frame_writer_free(dc_frame_writer *writer);
 /* Same arguments and errors as dc_encode_step. */
