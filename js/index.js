@@ -297,6 +297,7 @@ export class DistributionCoder {
   #rt;
   #ptr = 0;
   #format;
+  #tolerance = 0;
   #state = STATE_ENCODING;
   #stPtr = 0; // staging buffer (dc_coder_staging_buffer) and the bytes it is known to hold
   #stBytes = 0;
@@ -314,13 +315,38 @@ export class DistributionCoder {
     if (typeof format !== 'string' || !Object.hasOwn(FORMAT_CODES, format)) {
       throw new RangeError(`options.format must be 'default' or 'python-0.1'; got ${show(format)}`);
     }
+    const tolerance = options.tolerance === undefined ? 0 : options.tolerance;
+    if (typeof tolerance !== 'number') throw new TypeError(`options.tolerance must be a number; got ${show(tolerance)}`);
+    if (!(tolerance >= 0 && tolerance <= 1e-2)) {
+      throw new RangeError(`options.tolerance must be 0 (exact) or in (0, 1e-2]; got ${show(tolerance)}`);
+    }
+    if (tolerance > 0 && format === 'python-0.1') {
+      throw new RangeError(`options.tolerance is not available with format 'python-0.1'; got ${show(tolerance)}`);
+    }
     const rt = runtime();
-    const r = rt.x.dc_coder_create(FORMAT_CODES[format], 0, rt.scratch);
+    let r;
+    if (tolerance > 0) {
+      // dc_coder_options {int32 format, u32 0, f64 tolerance, u32[4] 0}, then the out pointer.
+      const p = rt.x.malloc(40) >>> 0;
+      if (p === 0) throw new DistributionCoderError('new DistributionCoder: out of memory', DC_ERR_OUT_OF_MEMORY, 'DC_ERR_OUT_OF_MEMORY');
+      rt.refresh();
+      const dv = new DataView(rt.x.memory.buffer, p, 40);
+      for (let i = 0; i < 40; i += 4) dv.setUint32(i, 0, true);
+      dv.setInt32(0, FORMAT_CODES[format], true);
+      dv.setFloat64(8, tolerance, true);
+      r = rt.x.dc_coder_create_with_options(p, 0, p + 32);
+      rt.refresh();
+      rt.u32[rt.scratch >>> 2] = rt.u32[(p + 32) >>> 2];
+      rt.x.free(p);
+    } else {
+      r = rt.x.dc_coder_create(FORMAT_CODES[format], 0, rt.scratch);
+    }
     rt.refresh();
     if (r !== 0) throw libraryError(rt, r, 'new DistributionCoder');
     this.#rt = rt;
     this.#ptr = rt.u32[rt.scratch >>> 2];
     this.#format = format;
+    this.#tolerance = tolerance;
     // A backstop only: the held value must not reference the coder.
     if (freeRegistry) freeRegistry.register(this, { rt, ptr: this.#ptr }, this);
   }
@@ -328,6 +354,11 @@ export class DistributionCoder {
   /** 'default' or 'python-0.1'. */
   get format() {
     return this.#format;
+  }
+
+  /** The tolerance the coder was created with (0: exact mode). */
+  get tolerance() {
+    return this.#tolerance;
   }
 
   /** Frees the coder's memory in the wasm module. Idempotent. */
