@@ -5,6 +5,7 @@
  * by up to tau (relative, per element) and must give back the symbols.
  *
  * Usage: tolerant_curve [steps]      (default 20000 per vocabulary) */
+#define _POSIX_C_SOURCE 199309L /* clock_gettime */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

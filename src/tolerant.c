@@ -145,6 +145,36 @@ static void mass_bounds(uint64_t m, uint64_t count, uint64_t q, int coarser, uin
     *hi = m + count + scale_up(m + count, q);
 }
 
+/* Finer bounds for a decision the bounds above leave uncertain, at 2^REFINE_BITS times this
+   step's units (sums stay below 2^63): a side whose floor term dominates its tau term is
+   re-read element by element at scale 2^(k + REFINE_BITS); the upper bound then loses
+   2^-REFINE_BITS of a unit per element instead of one, and the lower bound counts each
+   element's own floor loss, max(0, (1 - tau) p_i - F). The encoder's choice only: a
+   decoder never computes bounds. */
+#define REFINE_BITS 6
+
+static void refined_bounds(const tol_masses *m, size_t lo, size_t hi, uint64_t mass, uint64_t q,
+                           int coarser, uint64_t *blo, uint64_t *bhi)
+{
+    const uint64_t count = hi - lo;
+    if ((count << coarser) <= scale_up(mass, q)) { /* tau dominates: scale the plain bounds */
+        mass_bounds(mass, count, q, coarser, blo, bhi);
+        *blo <<= REFINE_BITS;
+        *bhi <<= REFINE_BITS;
+        return;
+    }
+    const uint64_t floor_loss = (uint64_t)1 << (coarser + REFINE_BITS);
+    uint64_t sum = 0, low = 0;
+    for (size_t i = lo; i < hi; i++) {
+        const uint64_t v = dc_quantize_one(m->dist, m->dtype, i, m->k + REFINE_BITS);
+        const uint64_t down = v - scale_up(v, q);
+        sum += v;
+        low += down > floor_loss ? down - floor_loss : 0;
+    }
+    *blo = low;
+    *bhi = sum + count + scale_up(sum + count, q);
+}
+
 /* ---- flag models ---- */
 
 static void models_init(dc_tol_models *m)
@@ -222,8 +252,14 @@ static dc_result tol_encode_step(dc_coder *c, const void *dist, int dtype, size_
         uint64_t xlo, xhi, ylo, yhi;
         mass_bounds(s_mid - s_lo, mid - lo, q, coarser, &xlo, &xhi);
         mass_bounds(s_hi - s_mid, hi - mid, q, coarser, &ylo, &yhi);
-        const unsigned j = cell(t, nt, xlo, yhi);
-        const int escape = j != cell(t, nt, xhi, ylo);
+        unsigned j = cell(t, nt, xlo, yhi);
+        int escape = j != cell(t, nt, xhi, ylo);
+        if (escape) {
+            refined_bounds(&m, lo, mid, s_mid - s_lo, q, coarser, &xlo, &xhi);
+            refined_bounds(&m, mid, hi, s_hi - s_mid, q, coarser, &ylo, &yhi);
+            j = cell(t, nt, xlo, yhi);
+            escape = j != cell(t, nt, xhi, ylo);
+        }
         const uint64_t ft = flag_total(models, depth), f1 = 2 * (uint64_t)models->n1[depth] + 1;
         dc_range_encode_interval(c, escape ? ft - f1 : 0, escape ? f1 : ft - f1, ft);
         flag_update(models, depth, escape);
