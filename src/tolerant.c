@@ -78,14 +78,46 @@ static void expand_block(tol_masses *m, size_t lo)
 {
     const size_t b = lo - lo % DC_BLOCK_SIZE;
     const size_t end = m->n - b < DC_BLOCK_SIZE ? m->n : b + DC_BLOCK_SIZE;
-    uint64_t s = 0;
+    const unsigned char *p = (const unsigned char *)m->dist;
+    uint64_t s = 0, *pre = m->pre + 1; /* pre[i - b] = S(i + 1) - S(b) */
     m->pre[0] = 0;
-    for (size_t i = b; i < end; i++) {
-        s += m->k == 32 ? dc_u32_at(m->dist, m->dtype, i)
-                        : dc_quantize_one(m->dist, m->dtype, i, m->k);
-        m->pre[i - b + 1] = s;
-    }
     m->block_lo = b;
+    if (m->k != 32) {
+        for (size_t i = b; i < end; i++)
+            pre[i - b] = s += dc_quantize_one(m->dist, m->dtype, i, m->k);
+        return;
+    }
+    /* k = 32: every element is in [+0, 1) (or -0.0); the inline exact conversions */
+    switch (m->dtype) {
+    case DC_DTYPE_F32:
+        for (size_t i = b; i < end; i++) {
+            uint32_t v;
+            memcpy(&v, p + 4 * i, 4);
+            pre[i - b] = s += dc_u32_f32(v & 0x7fffffffu);
+        }
+        break;
+    case DC_DTYPE_F64:
+        for (size_t i = b; i < end; i++) {
+            uint64_t v;
+            memcpy(&v, p + 8 * i, 8);
+            pre[i - b] = s += dc_u32_f64(v & 0x7fffffffffffffffu);
+        }
+        break;
+    case DC_DTYPE_F16:
+        for (size_t i = b; i < end; i++) {
+            uint16_t v;
+            memcpy(&v, p + 2 * i, 2);
+            pre[i - b] = s += dc_u32_f16(v);
+        }
+        break;
+    default:
+        for (size_t i = b; i < end; i++) {
+            uint16_t v;
+            memcpy(&v, p + 2 * i, 2);
+            pre[i - b] = s += dc_u32_bf16(v & 0x7fffu);
+        }
+        break;
+    }
 }
 
 /* ---- the grid ---- */
