@@ -122,7 +122,7 @@ static void expand_block(tol_masses *m, size_t lo)
 
 /* ---- the grid ---- */
 
-/* x * a >= y * b for x, y < 2^58 and a, b < 2^32, exactly: compare the 90-bit products as
+/* x * a >= y * b for x, y < 2^63 and a, b < 2^32, exactly: compare the 95-bit products as
    (high part, low 32 bits). */
 static int product_ge(uint64_t x, uint64_t a, uint64_t y, uint64_t b)
 {
@@ -159,7 +159,7 @@ static int class_of(uint32_t q)
     return c;
 }
 
-/* ceil(v * q / 2^32) for v < 2^58, q < 2^32, exactly. */
+/* ceil(v * q / 2^32) for v < 2^63, q < 2^26, exactly. */
 static uint64_t scale_up(uint64_t v, uint64_t q)
 {
     return (v >> 32) * q + (((v & 0xFFFFFFFFu) * q + 0xFFFFFFFFu) >> 32);
