@@ -5,7 +5,8 @@
 // DistributionCoder, guarded by a CRC-32 of its bytes and closed by a CRC-32 of its symbols.
 // Errors are DistributionCoderErrors whose .code / .codeName name the problem and, for a
 // chunk, .chunk / .firstStep / .endStep / .step say where.
-import { DistributionCoder, DistributionCoderError } from './index.js';
+import { DistributionCoderError, show, toBytes } from './runtime.js';
+import { DistributionCoder, disposable } from './coder.js';
 
 const MAGIC = [0x89, 0x44, 0x43, 0x46]; // "\x89DCF"
 const VERSION = 1;
@@ -63,13 +64,6 @@ export function crc32(bytes, start = 0, end = bytes.length) {
 
 // ---------------------------------------------------------------------------- helpers
 
-function show(v) {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (v === null || v === undefined || typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (ArrayBuffer.isView(v)) return `a ${v[Symbol.toStringTag] || 'DataView'}`;
-  return Array.isArray(v) ? `an Array of length ${v.length}` : `a ${(v.constructor && v.constructor.name) || 'value'}`;
-}
-
 function frameError(code, message, where) {
   const name = Object.keys(CODES).find((k) => CODES[k] === code);
   const err = new DistributionCoderError(`${message} (${name})`, code, name);
@@ -85,12 +79,6 @@ function modelIdBytes(id, what) {
   else throw new TypeError(`${what} must be a string (stored as UTF-8) or a Uint8Array; got ${show(id)}`);
   if (b.length > MAX_MODEL_ID) throw new RangeError(`${what} is ${b.length} bytes, above the maximum ${MAX_MODEL_ID}`);
   return b;
-}
-
-function toBytes(bytes, what) {
-  if (ArrayBuffer.isView(bytes) && bytes[Symbol.toStringTag] === 'Uint8Array') return bytes;
-  if (bytes instanceof ArrayBuffer || Object.prototype.toString.call(bytes) === '[object ArrayBuffer]') return new Uint8Array(bytes);
-  throw new TypeError(`${what} must be a Uint8Array or an ArrayBuffer; got ${show(bytes)}`);
 }
 
 function sameBytes(a, b) {
@@ -360,10 +348,4 @@ export class FramedDecoder {
   }
 }
 
-for (const C of [FramedEncoder, FramedDecoder]) {
-  if (typeof Symbol.dispose === 'symbol') {
-    Object.defineProperty(C.prototype, Symbol.dispose, {
-      value: function dispose() { this.free(); }, writable: true, configurable: true,
-    });
-  }
-}
+disposable(FramedEncoder, FramedDecoder);

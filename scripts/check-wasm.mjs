@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // scripts/check-wasm.mjs FILE.wasm... - refuses a module whose imports go beyond what
-// js/index.js supplies or whose exports differ from the reviewed list
+// js/runtime.js supplies or whose exports differ from the reviewed list
 // (cmake/wasm-exports.txt, plus `memory` and `_initialize`, which the toolchain adds).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The imports the loader (js/index.js) supplies, as "module.name". */
+/** The imports the loader (js/runtime.js) supplies, as "module.name". */
 export const ALLOWED_IMPORTS = ['env.emscripten_notify_memory_growth'];
 
 /** The reviewed exports: cmake/wasm-exports.txt without the leading underscore. */

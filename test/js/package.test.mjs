@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,6 +16,9 @@ test('npm pack --dry-run: the tarball holds the package and nothing else', () =>
   const files = info.files.map((f) => f.path).sort();
   for (const required of ['dist/distribution_coder.wasm', 'dist/wasm-inline.js', 'js/index.js', 'js/index.d.ts', 'package.json', 'README.md']) {
     assert.ok(files.includes(required), `${required} missing from the tarball: ${files.join(', ')}`);
+  }
+  for (const f of readdirSync(join(root, 'js'))) {
+    assert.ok(files.includes(`js/${f}`), `js/${f} (imported by the package) missing from the tarball`);
   }
   for (const f of files) {
     assert.doesNotMatch(f, /^(test|build[^/]*|bench|examples|scripts|src|cmake|node_modules|\.ci)\//, `${f} should not be published`);

@@ -1,0 +1,292 @@
+// distribution-coder: the runtime shared by js/coder.js and js/frame.js: loading and
+// instantiating the WebAssembly module, the error class, result codes (read from the module),
+// and the argument helpers. Nothing here is public except what js/index.js re-exports.
+import inlineWasmBase64 from '../dist/wasm-inline.js';
+
+export const MAX_VOCAB = 16777216; // DC_MAX_VOCAB, 2^24
+export const MAX_MATRIX = 268435455; // elements of a batch matrix (2 GiB of f64)
+
+export const DTYPE_CODES = { f32: 0, f64: 1, f16: 2, bf16: 3 };
+export const DTYPE_NAMES = ['f32', 'f64', 'f16', 'bf16'];
+export const DTYPE_SIZES = [4, 8, 2, 2];
+export const FORMAT_CODES = { default: 0, 'python-0.1': 1 };
+export const FORMAT_NAMES = ['default', 'python-0.1'];
+
+// The C functions the wrappers call; init() refuses a module that lacks one.
+const REQUIRED_EXPORTS = [
+  'memory', 'malloc', 'free', 'dc_result_name', 'dc_result_string', 'dc_version_string',
+  'dc_coder_create', 'dc_coder_free', 'dc_coder_reset', 'dc_coder_reserve_output',
+  'dc_coder_staging_buffer', 'dc_coder_encode_step', 'dc_coder_encode_steps', 'dc_coder_finish_encoding',
+  'dc_coder_start_decoding', 'dc_coder_decode_step', 'dc_coder_decode_steps',
+];
+
+/** Every ArrayBuffer that has been the memory of a module instance: a typed array over one
+ * that is no longer current was made before the memory grew (it is detached). */
+export const wasmBuffers = new WeakSet();
+
+// ---------------------------------------------------------------------------- errors
+
+/** A failure reported by the C library that is not an argument error. */
+export class DistributionCoderError extends Error {
+  constructor(message, code, codeName, options) {
+    super(message, options);
+    this.name = 'DistributionCoderError';
+    this.code = code;
+    this.codeName = codeName;
+  }
+}
+
+/** Sets .code and .codeName (the module's name for `code`) on `err`; returns it. */
+export function withCode(err, rt, code) {
+  err.code = code;
+  err.codeName = rt ? rt.resultName(code) : undefined;
+  return err;
+}
+
+/** The DistributionCoderError for a failed C call: "what: <string> (<name>)". */
+export function libraryError(rt, code, what) {
+  return new DistributionCoderError(`${what}: ${rt.resultString(code)} (${rt.resultName(code)})`, code, rt.resultName(code));
+}
+
+/** A value as error messages name it: strings quoted, objects by their type. */
+export function show(v) {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v);
+  if (v === null || v === undefined || typeof v === 'boolean') return String(v);
+  if (typeof v === 'function') return 'a function';
+  if (ArrayBuffer.isView(v)) return `a ${v[Symbol.toStringTag] || 'DataView'}`;
+  if (Array.isArray(v)) return `an Array of length ${v.length}`;
+  const ctor = v.constructor && v.constructor.name;
+  return ctor ? `a ${ctor}` : 'an object';
+}
+
+// ---------------------------------------------------------------------------- arguments
+
+export function parseDtype(dtype, arg) {
+  if (typeof dtype !== 'string') throw new TypeError(`${arg} must be one of 'f32', 'f64', 'f16', 'bf16'; got ${show(dtype)}`);
+  const code = DTYPE_CODES[dtype];
+  if (code === undefined || !Object.hasOwn(DTYPE_CODES, dtype)) throw new RangeError(`${arg}: unknown dtype ${show(dtype)}; expected 'f32', 'f64', 'f16' or 'bf16'`);
+  return code;
+}
+
+export function parseFormat(format, arg) {
+  if (format === undefined) return 'default';
+  if (typeof format !== 'string' || !Object.hasOwn(FORMAT_CODES, format)) {
+    throw new RangeError(`${arg} must be 'default' or 'python-0.1'; got ${show(format)}`);
+  }
+  return format;
+}
+
+export function checkCount(value, name, max) {
+  if (typeof value !== 'number') throw new TypeError(`${name} must be an integer number; got ${show(value)}`);
+  if (!Number.isInteger(value) || value < 1 || value > max) throw new RangeError(`${name} must be an integer from 1 to ${max}; got ${show(value)}`);
+}
+
+/** Bytes of a Uint8Array or ArrayBuffer argument (the same object's memory, no copy). */
+export function toBytes(bytes, what) {
+  if (ArrayBuffer.isView(bytes) && bytes[Symbol.toStringTag] === 'Uint8Array') return bytes;
+  if (bytes instanceof ArrayBuffer || Object.prototype.toString.call(bytes) === '[object ArrayBuffer]') return new Uint8Array(bytes);
+  throw new TypeError(`${what} must be a Uint8Array or an ArrayBuffer; got ${show(bytes)}`);
+}
+
+/**
+ * Reads an options object against `table` (option name -> parser(value, 'options.name')
+ * returning the parsed value or throwing). Refuses a non-object and any option not in the
+ * table (a misspelt option must not silently give other behaviour). Returns the parsed
+ * values, one per table entry (undefined options are passed to their parser as undefined).
+ */
+export function readOptions(options, table, what) {
+  if (options === undefined) options = {};
+  if (options === null || typeof options !== 'object') throw new TypeError(`${what}options must be an object; got ${show(options)}`);
+  for (const key of Object.keys(options)) {
+    if (!Object.hasOwn(table, key)) {
+      throw new TypeError(`${what}options.${key} is not an option (known options: ${Object.keys(table).join(', ')})`);
+    }
+  }
+  const out = {};
+  for (const key of Object.keys(table)) out[key] = table[key](options[key], `options.${key}`);
+  return out;
+}
+
+// ---------------------------------------------------------------------------- runtime
+
+/** One instance of the wasm module: its memory, cached views, and scratch space. */
+class Runtime {
+  constructor(instance) {
+    const x = instance.exports;
+    for (const name of REQUIRED_EXPORTS) {
+      if (!(name in x)) throw new TypeError(`init: the WebAssembly module does not export "${name}"; it is not a distribution-coder module`);
+    }
+    this.x = x;
+    this.memory = x.memory;
+    this.buffer = null;
+    this.refresh();
+    if (typeof x._initialize === 'function') x._initialize();
+    // The result codes, by name, as the module defines them (dc_result_name of 0, 1, ...
+    // up to the first unknown value).
+    this.names = [];
+    this.strings = [];
+    this.codes = {};
+    for (let i = 0; i < 256; i++) {
+      const name = this.cString(x.dc_result_name(i));
+      if (name === 'DC_ERR_UNKNOWN') break;
+      this.names[i] = name;
+      this.codes[name] = i;
+    }
+    // 48 bytes for out-parameters (pointers, sizes, a decoded symbol, a failed step,
+    // a frame's error or header record).
+    this.scratch = x.malloc(48) >>> 0;
+    if (this.scratch === 0) throw new DistributionCoderError('init: out of memory', this.codes.DC_ERR_OUT_OF_MEMORY, 'DC_ERR_OUT_OF_MEMORY');
+    this.version = this.cString(x.dc_version_string());
+    this.refresh();
+  }
+
+  /** Re-make the heap views after the memory grew (env.emscripten_notify_memory_growth). */
+  refresh() {
+    const b = this.memory.buffer;
+    if (b === this.buffer) return;
+    this.buffer = b;
+    wasmBuffers.add(b);
+    this.u8 = new Uint8Array(b);
+    this.u16 = new Uint16Array(b);
+    this.u32 = new Uint32Array(b);
+    this.i32 = new Int32Array(b);
+    this.f32 = new Float32Array(b);
+    this.f64 = new Float64Array(b);
+  }
+
+  cString(ptr) {
+    this.refresh();
+    const u8 = this.u8;
+    let end = ptr >>> 0;
+    while (u8[end] !== 0) end++;
+    let s = '';
+    for (let i = ptr >>> 0; i < end; i++) s += String.fromCharCode(u8[i]);
+    return s;
+  }
+
+  resultName(code) {
+    return this.names[code] ?? this.cString(this.x.dc_result_name(code));
+  }
+
+  resultString(code) {
+    return this.strings[code] ?? (this.strings[code] = this.cString(this.x.dc_result_string(code)));
+  }
+
+  /** The u32 at scratch word `i`. */
+  out32(i) {
+    return this.u32[(this.scratch >>> 2) + i];
+  }
+
+  /** malloc that throws; the caller frees. */
+  alloc(bytes, what) {
+    const p = this.x.malloc(Math.max(bytes, 1)) >>> 0;
+    this.refresh();
+    if (p === 0) throw new DistributionCoderError(`${what}: out of memory (${bytes} bytes)`, this.codes.DC_ERR_OUT_OF_MEMORY, 'DC_ERR_OUT_OF_MEMORY');
+    return p;
+  }
+
+  /** A copy of `u8` in wasm memory (malloc'd; the caller frees). */
+  copyIn(u8, what) {
+    const srcInWasm = u8.buffer === this.memory.buffer;
+    const srcOffset = u8.byteOffset;
+    const n = u8.length;
+    const p = this.alloc(n, what);
+    // Making room may have grown the memory: read a source inside it from the new buffer.
+    const src = srcInWasm && u8.buffer !== this.memory.buffer ? new Uint8Array(this.memory.buffer, srcOffset, n) : u8;
+    this.u8.set(src, p);
+    return p;
+  }
+}
+
+function base64ToBytes(b64) {
+  if (typeof atob === 'function') {
+    const s = atob(b64);
+    const out = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+    return out;
+  }
+  return new Uint8Array(globalThis.Buffer.from(b64, 'base64'));
+}
+
+/** The imports of the module, bound to the Runtime that `holder()` returns once made. */
+function makeImports(holder) {
+  return {
+    env: {
+      emscripten_notify_memory_growth() {
+        const rt = holder();
+        if (rt) rt.refresh();
+      },
+    },
+  };
+}
+
+async function instantiate(source) {
+  let holder = null;
+  const imports = makeImports(() => holder);
+  let src = await source;
+  if (src !== null && typeof src === 'object' && typeof src.arrayBuffer === 'function' && !(src instanceof WebAssembly.Module)) {
+    if (src.ok === false) throw new Error(`init: fetching the wasm module failed: HTTP ${src.status} ${src.statusText || ''}`.trim());
+    if (typeof Response === 'function' && src instanceof Response && typeof WebAssembly.instantiateStreaming === 'function') {
+      try {
+        const { instance } = await WebAssembly.instantiateStreaming(src.clone(), imports);
+        holder = new Runtime(instance);
+        return holder;
+      } catch (e) {
+        // Wrong Content-Type and the like: fall back to the bytes.
+        if (!(e instanceof TypeError)) throw e;
+      }
+    }
+    src = await src.arrayBuffer();
+  }
+  let instance;
+  if (src instanceof WebAssembly.Module) {
+    instance = await WebAssembly.instantiate(src, imports);
+  } else if (src instanceof ArrayBuffer || ArrayBuffer.isView(src)) {
+    ({ instance } = await WebAssembly.instantiate(src, imports));
+  } else {
+    throw new TypeError(`init: source must be a WebAssembly.Module, an ArrayBuffer or typed array of wasm bytes, or a Response (or a promise of one); got ${show(src)}`);
+  }
+  holder = new Runtime(instance);
+  return holder;
+}
+
+let current = null;
+let initError = null;
+
+/**
+ * Instantiate the WebAssembly module from `source` and use it for coders created from now
+ * on (coders created before keep their module). Without an argument, retries the module
+ * inlined in the package.
+ */
+export async function init(source) {
+  const rt = await instantiate(source === undefined ? base64ToBytes(inlineWasmBase64) : source);
+  current = rt;
+  initError = null;
+}
+
+/** The current Runtime; throws why there is none. */
+export function runtime() {
+  if (current) return current;
+  throw new Error(
+    'distribution-coder: the WebAssembly module could not be instantiated automatically ' +
+    `(${initError && initError.message}); call \`await init(moduleOrBytesOrResponse)\` first ` +
+    '(e.g. with dist/distribution_coder.wasm from this package)', { cause: initError });
+}
+
+try {
+  current = await instantiate(base64ToBytes(inlineWasmBase64));
+} catch (e) {
+  initError = e;
+}
+
+/** Bytes of WebAssembly linear memory the current module holds (diagnostics, tests). */
+export function wasmMemoryBytes() {
+  return runtime().memory.buffer.byteLength;
+}
+
+/** Version of the C library inside the current module, e.g. "0.1.0". */
+export function version() {
+  return runtime().version;
+}
