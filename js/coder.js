@@ -264,9 +264,14 @@ export class Stage {
 
   /** Throws the error for a C refusal of the staged distribution at `p`. */
   fail(r, what, p, name) {
+    this.failContent(r, p, name);
+    throw libraryError(this.rt, r, what);
+  }
+
+  /** Throws the RangeError naming the element when `r` is about the content at `p`. */
+  failContent(r, p, name) {
     const rt = this.rt;
     if (isContentError(rt, r)) throw contentError(rt, r, p, this.dtype, this.len, name);
-    throw libraryError(rt, r, what);
   }
 
   /** As fail() for row `t` of a batch matrix at `p`; the error gets .step. */

@@ -19,6 +19,11 @@ export class FramedEncoder {
   readonly steps: number;
   /** Same arguments and errors as DistributionCoder.encodeStep; a refused step changes nothing. */
   encodeStep(distribution: Distribution, symbol: number, dtype?: DType): void;
+  /** As DistributionCoder.distributionView: a view of this encoder's staging buffer. */
+  distributionView(vocab: number, dtype: 'f64'): Float64Array;
+  distributionView(vocab: number, dtype: 'f16' | 'bf16'): Uint16Array;
+  distributionView(vocab: number, dtype?: 'f32'): Float32Array;
+  distributionView(vocab: number, dtype?: DType): Float32Array | Float64Array | Uint16Array;
   /** The container (a new copy each call). Later encodeStep calls throw (code DC_ERR_NOT_ENCODING). */
   finish(): Uint8Array;
   /** Frees the wasm coder (finish() also does). Idempotent. */
@@ -45,7 +50,8 @@ export interface FrameInfo {
  * first step) and symbols (at its last step). Errors are DistributionCoderErrors with
  * .code/.codeName (DC_ERR_FRAME_TRUNCATED, _MAGIC, _VERSION, _MODEL_ID, _CHECKSUM,
  * _CORRUPT, _END) and, for a chunk, .chunk, .firstStep, .endStep (exclusive), .step.
- * After a DC_ERR_FRAME_CHECKSUM the decoder stays failed (every later call throws it).
+ * A refused step changes nothing, as in C: after DC_ERR_FRAME_CHECKSUM the step is undone
+ * and can be decoded again (with the encoder's distribution it passes).
  */
 export class FramedDecoder {
   constructor(bytes: Uint8Array | ArrayBuffer, options?: FramedDecoderOptions);
@@ -60,9 +66,14 @@ export class FramedDecoder {
   /** Steps whose chunk passed its symbols' CRC: symbols below this index are verified. */
   readonly verifiedSteps: number;
   decodeStep(distribution: Distribution, dtype?: DType): number;
+  /** As DistributionCoder.distributionView: a view of this decoder's staging buffer. */
+  distributionView(vocab: number, dtype: 'f64'): Float64Array;
+  distributionView(vocab: number, dtype: 'f16' | 'bf16'): Uint16Array;
+  distributionView(vocab: number, dtype?: 'f32'): Float32Array;
+  distributionView(vocab: number, dtype?: DType): Float32Array | Float64Array | Uint16Array;
   free(): void;
   [Symbol.dispose](): void;
 }
 
-/** CRC-32 (IEEE 802.3, as zlib) of bytes[start, end). */
+/** CRC-32 (IEEE 802.3, as zlib) of bytes[start, end), computed by the module's dc_crc32. */
 export function crc32(bytes: Uint8Array, start?: number, end?: number): number;

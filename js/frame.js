@@ -1,77 +1,23 @@
-// distribution-coder: the framed container (docs/FORMAT.md, "Framed container").
-// FramedEncoder / FramedDecoder write and read the same bytes as the C API dc_frame_*:
-// a header (magic, version, format, step count, steps per chunk, model identifier,
-// CRC-32), then chunks of steps, each an independent stream of the format coded by a
-// DistributionCoder, guarded by a CRC-32 of its bytes and closed by a CRC-32 of its symbols.
-// Errors are DistributionCoderErrors whose .code / .codeName name the problem and, for a
-// chunk, .chunk / .firstStep / .endStep / .step say where.
-import { DistributionCoderError, show, toBytes } from './runtime.js';
-import { DistributionCoder, disposable } from './coder.js';
+// distribution-coder: the framed container (docs/FORMAT.md, "Framed container"), a thin
+// wrapper over the C dc_frame_* functions of the module: the bytes, the checks and the
+// decoder's behaviour are the C library's. Errors are DistributionCoderErrors whose
+// .code / .codeName name the problem and, for a chunk, .chunk / .firstStep / .endStep /
+// .step say where (read from dc_frame_error_info).
+import {
+  FORMAT_CODES, FORMAT_NAMES, DistributionCoderError, libraryError, parseFormat, readOptions,
+  runtime, show, toBytes, withCode,
+} from './runtime.js';
+import { Stage, disposable, symbolError } from './coder.js';
 
-const MAGIC = [0x89, 0x44, 0x43, 0x46]; // "\x89DCF"
-const VERSION = 1;
-const FIXED_HEADER = 20; // magic 4, version 1, format 1, id length 2, steps 8, per chunk 4
-const CHUNK_OVERHEAD = 12; // length 4, data CRC 4, symbols CRC 4
+const VERSION = 1; // DC_FRAME_VERSION, the version this library reads
 const MAX_MODEL_ID = 65535;
 const MAX_STEPS_PER_CHUNK = 1 << 24;
 const DEFAULT_STEPS_PER_CHUNK = 4096;
-const FORMAT_CODES = { default: 0, 'python-0.1': 1 };
-const FORMAT_NAMES = ['default', 'python-0.1'];
+const ERR = 8; // scratch offset of a dc_frame_error_info or dc_frame_info
 
-// dc_result values of the container (pinned in distribution_coder.h).
-const CODES = {
-  DC_ERR_BAD_FORMAT: 3,
-  DC_ERR_NOT_ENCODING: 10,
-  DC_ERR_FRAME_TRUNCATED: 16,
-  DC_ERR_FRAME_MAGIC: 17,
-  DC_ERR_FRAME_VERSION: 18,
-  DC_ERR_FRAME_MODEL_ID: 19,
-  DC_ERR_FRAME_CHECKSUM: 20,
-  DC_ERR_FRAME_CORRUPT: 21,
-  DC_ERR_FRAME_END: 22,
-};
+const NO_BYTES = new Uint8Array(0);
 
-// ---------------------------------------------------------------------------- CRC-32
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let i = 0; i < 256; i++) {
-    let c = i;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[i] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 register update (the register is the inverted CRC). */
-function crcUpdate(reg, bytes, start, end) {
-  for (let i = start; i < end; i++) reg = CRC_TABLE[(reg ^ bytes[i]) & 255] ^ (reg >>> 8);
-  return reg >>> 0;
-}
-
-function crcSymbol(reg, s) {
-  reg = CRC_TABLE[(reg ^ s) & 255] ^ (reg >>> 8);
-  reg = CRC_TABLE[(reg ^ (s >>> 8)) & 255] ^ (reg >>> 8);
-  reg = CRC_TABLE[(reg ^ (s >>> 16)) & 255] ^ (reg >>> 8);
-  reg = CRC_TABLE[(reg ^ (s >>> 24)) & 255] ^ (reg >>> 8);
-  return reg >>> 0;
-}
-
-/** CRC-32 (IEEE 802.3, as zlib's crc32) of bytes[start, end). */
-export function crc32(bytes, start = 0, end = bytes.length) {
-  return (crcUpdate(0xffffffff, bytes, start, end) ^ 0xffffffff) >>> 0;
-}
-
-// ---------------------------------------------------------------------------- helpers
-
-function frameError(code, message, where) {
-  const name = Object.keys(CODES).find((k) => CODES[k] === code);
-  const err = new DistributionCoderError(`${message} (${name})`, code, name);
-  if (where) Object.assign(err, where);
-  return err;
-}
-
-function modelIdBytes(id, what) {
+function parseModelId(id, what) {
   if (id === undefined) return new Uint8Array(0);
   let b;
   if (typeof id === 'string') b = new TextEncoder().encode(id);
@@ -81,270 +27,302 @@ function modelIdBytes(id, what) {
   return b;
 }
 
-function sameBytes(a, b) {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+function parseStepsPerChunk(per, what) {
+  if (per === undefined) return DEFAULT_STEPS_PER_CHUNK;
+  if (typeof per !== 'number' || !Number.isInteger(per) || per < 1 || per > MAX_STEPS_PER_CHUNK) {
+    throw new RangeError(`${what} must be an integer from 1 to ${MAX_STEPS_PER_CHUNK}; got ${show(per)}`);
+  }
+  return per;
 }
 
-const rd32 = (b, o) => (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
-
-function wr32(b, o, v) {
-  b[o] = v & 255; b[o + 1] = (v >>> 8) & 255; b[o + 2] = (v >>> 16) & 255; b[o + 3] = (v >>> 24) & 255;
-}
+/** The options of new FramedEncoder() and new FramedDecoder(): name -> parser. */
+export const FRAMED_ENCODER_OPTIONS = {
+  format: parseFormat,
+  stepsPerChunk: parseStepsPerChunk,
+  modelId: parseModelId,
+};
+export const FRAMED_DECODER_OPTIONS = {
+  modelId: (id, what) => (id === null ? null : parseModelId(id, what)),
+};
 
 /**
- * Reads and checks a container's header and chunk layout (no decoding). `expected` is the
- * model id bytes to match, or null to skip the check. Returns the header fields and the
- * chunks' byte offsets; throws a DistributionCoderError naming the problem.
+ * CRC-32 (IEEE 802.3, as zlib's crc32) of bytes[start, end), by the module's dc_crc32
+ * (through a bounded buffer: hashing a large array does not grow wasm memory).
  */
-function parse(b, expected) {
-  const where = (offset) => ({ chunk: null, offset });
-  if (b.length < 4) {
-    for (let i = 0; i < b.length; i++) {
-      if (b[i] !== MAGIC[i]) throw frameError(CODES.DC_ERR_FRAME_MAGIC, 'not a framed container: wrong magic bytes', where(0));
+export function crc32(bytes, start = 0, end = bytes.length) {
+  const u8 = toBytes(bytes, 'bytes').subarray(start, end);
+  const rt = runtime();
+  const block = Math.min(u8.length, 65536);
+  const p = rt.alloc(block, 'crc32');
+  let crc = 0;
+  try {
+    for (let off = 0; off < u8.length; off += block) {
+      const piece = u8.subarray(off, Math.min(off + block, u8.length));
+      rt.u8.set(piece, p);
+      crc = rt.x.dc_crc32(crc, p, piece.length);
     }
-    throw frameError(CODES.DC_ERR_FRAME_TRUNCATED, `framed container truncated: ${b.length} bytes, the header alone needs more`, where(b.length));
+  } finally {
+    rt.x.free(p);
   }
-  for (let i = 0; i < 4; i++) {
-    if (b[i] !== MAGIC[i]) throw frameError(CODES.DC_ERR_FRAME_MAGIC, 'not a framed container: wrong magic bytes', where(0));
-  }
-  if (b.length < 5) throw frameError(CODES.DC_ERR_FRAME_TRUNCATED, 'framed container truncated inside its header', where(b.length));
-  if (b[4] !== VERSION) throw frameError(CODES.DC_ERR_FRAME_VERSION, `framed container version ${b[4]} is not supported (this library reads version ${VERSION})`, where(4));
-  if (b.length < 8) throw frameError(CODES.DC_ERR_FRAME_TRUNCATED, 'framed container truncated inside its header', where(b.length));
-  const idLen = b[6] | (b[7] << 8);
-  const headerSize = FIXED_HEADER + idLen + 4;
-  if (b.length < headerSize) throw frameError(CODES.DC_ERR_FRAME_TRUNCATED, `framed container truncated inside its header (${b.length} of ${headerSize} bytes)`, where(b.length));
-  if (crc32(b, 0, headerSize - 4) !== rd32(b, headerSize - 4)) throw frameError(CODES.DC_ERR_FRAME_CORRUPT, 'framed container header is damaged (its CRC-32 does not match)', where(headerSize - 4));
-  const format = b[5];
-  if (format !== 0 && format !== 1) throw frameError(CODES.DC_ERR_BAD_FORMAT, `framed container names unknown stream format ${format}`, where(5));
-  const steps = BigInt(rd32(b, 8)) | (BigInt(rd32(b, 12)) << 32n);
-  const perChunk = rd32(b, 16);
-  if (perChunk === 0 || perChunk > MAX_STEPS_PER_CHUNK) throw frameError(CODES.DC_ERR_FRAME_CORRUPT, `framed container header is damaged (steps per chunk ${perChunk})`, where(16));
-  const modelId = b.slice(FIXED_HEADER, FIXED_HEADER + idLen);
-  if (expected !== null && !sameBytes(expected, modelId)) {
-    throw frameError(CODES.DC_ERR_FRAME_MODEL_ID, `framed container was written for model id ${JSON.stringify(new TextDecoder().decode(modelId))}, not ${JSON.stringify(new TextDecoder().decode(expected))}`, where(FIXED_HEADER));
-  }
-  const per = BigInt(perChunk);
-  const chunkCount = steps / per + (steps % per !== 0n ? 1n : 0n);
-  const offsets = [];
-  let off = headerSize;
-  for (let c = 0n; c < chunkCount; c++) {
-    if (b.length - off < CHUNK_OVERHEAD || b.length - off - CHUNK_OVERHEAD < rd32(b, off)) {
-      const first = c * per;
-      const end = steps - first < per ? steps : first + per;
-      throw frameError(CODES.DC_ERR_FRAME_TRUNCATED, `framed container truncated in chunk ${c} (steps ${first} to ${end - 1n}): it ends at byte ${b.length}`,
-        { chunk: Number(c), firstStep: Number(first), endStep: Number(end), step: Number(first), offset: off });
+  return crc >>> 0;
+}
+
+/** A DistributionCoderError `message (DC_ERR_...)` with the location fields `where`. */
+function frameError(rt, code, message, where) {
+  const err = withCode(new DistributionCoderError(`${message} (${rt.resultName(code)})`), rt, code);
+  return Object.assign(err, where);
+}
+
+/** The error dc_frame_error_info (at scratch + ERR) describes, for container bytes `b`. */
+function containerError(rt, b, expected) {
+  const c = rt.codes;
+  const code = rt.i32[(rt.scratch + ERR + 40) >>> 2];
+  const chunk = rt.out64(ERR);
+  const offset = rt.out64(ERR + 32);
+  if (chunk !== null) {
+    const firstStep = rt.out64(ERR + 8);
+    const endStep = rt.out64(ERR + 16);
+    const step = rt.out64(ERR + 24);
+    const where = { chunk, firstStep, endStep, step, offset };
+    const steps = `chunk ${chunk} (steps ${firstStep} to ${endStep - 1})`;
+    if (code === c.DC_ERR_FRAME_TRUNCATED) return frameError(rt, code, `framed container truncated in ${steps}: it ends at byte ${b.length}`, where);
+    if (code === c.DC_ERR_FRAME_CORRUPT) return frameError(rt, code, `framed container: ${steps} is damaged (its bytes fail their CRC-32)`, where);
+    if (code === c.DC_ERR_FRAME_CHECKSUM) {
+      return frameError(rt, code, `framed container: ${steps} decoded to symbols that fail their CRC-32: the distributions differ from the encoder's`, where);
     }
-    offsets.push(off);
-    off += CHUNK_OVERHEAD + rd32(b, off);
+    return Object.assign(libraryError(rt, code, 'decodeStep'), where); // e.g. a corrupt stream
   }
-  if (off !== b.length) throw frameError(CODES.DC_ERR_FRAME_CORRUPT, `framed container is damaged: ${b.length - off} bytes follow its last chunk`, where(off));
-  return { format: FORMAT_NAMES[format], steps: Number(steps), stepsPerChunk: perChunk, modelId, headerSize, offsets };
+  const where = { chunk: null, offset };
+  const idLen = b.length >= 8 ? b[6] | (b[7] << 8) : 0;
+  const headerSize = 20 + idLen + 4;
+  switch (code) {
+    case c.DC_ERR_FRAME_MAGIC:
+      return frameError(rt, code, 'not a framed container: wrong magic bytes', where);
+    case c.DC_ERR_FRAME_TRUNCATED:
+      if (b.length < 4) return frameError(rt, code, `framed container truncated: ${b.length} bytes, the header alone needs more`, where);
+      if (b.length < 8) return frameError(rt, code, 'framed container truncated inside its header', where);
+      return frameError(rt, code, `framed container truncated inside its header (${b.length} of ${headerSize} bytes)`, where);
+    case c.DC_ERR_FRAME_VERSION:
+      return frameError(rt, code, `framed container version ${b[4]} is not supported (this library reads version ${VERSION})`, where);
+    case c.DC_ERR_BAD_FORMAT:
+      return frameError(rt, code, `framed container names unknown stream format ${b[5]}`, where);
+    case c.DC_ERR_FRAME_MODEL_ID: {
+      const name = (u8) => JSON.stringify(new TextDecoder().decode(u8));
+      return frameError(rt, code, `framed container was written for model id ${name(b.subarray(20, 20 + idLen))}, not ${name(expected)}`, where);
+    }
+    case c.DC_ERR_FRAME_CORRUPT:
+      if (offset === 16) {
+        const per = (b[16] | (b[17] << 8) | (b[18] << 16) | (b[19] << 24)) >>> 0;
+        return frameError(rt, code, `framed container header is damaged (steps per chunk ${per})`, where);
+      }
+      if (offset === headerSize - 4) return frameError(rt, code, 'framed container header is damaged (its CRC-32 does not match)', where);
+      return frameError(rt, code, `framed container is damaged: ${b.length - offset} bytes follow its last chunk`, where);
+    default:
+      return libraryError(rt, code, 'new FramedDecoder');
+  }
+}
+
+/** dc_frame_reader_create over a copy of `b` in wasm memory; returns the reader pointer or
+ * throws the container's error. `expected` null skips the model id check. */
+function createReader(rt, b, expected) {
+  const bp = rt.copyIn(b, 'new FramedDecoder');
+  let ip = 0;
+  try {
+    if (expected !== null) ip = rt.copyIn(expected, 'new FramedDecoder');
+    const r = rt.x.dc_frame_reader_create(bp, b.length, ip, expected === null ? 0 : expected.length, 0, rt.scratch, rt.scratch + ERR);
+    rt.refresh();
+    if (r !== 0) throw containerError(rt, b, expected);
+    return rt.out32(0);
+  } finally {
+    rt.x.free(bp);
+    if (ip) rt.x.free(ip);
+  }
+}
+
+/** The header fields of reader `ptr` (dc_frame_reader_info, dc_frame_reader_model_id). */
+function readerInfo(rt, ptr) {
+  rt.x.dc_frame_reader_info(ptr, rt.scratch + ERR);
+  const info = {
+    format: FORMAT_NAMES[rt.i32[(rt.scratch + ERR + 20) >>> 2]],
+    steps: rt.out64(ERR),
+    stepsPerChunk: rt.out32((ERR + 16) / 4),
+    chunks: rt.out64(ERR + 8),
+    modelId: null,
+  };
+  rt.x.dc_frame_reader_model_id(ptr, rt.scratch, rt.scratch + 4);
+  const p = rt.out32(0);
+  info.modelId = rt.u8.slice(p, p + rt.out32(1));
+  return info;
 }
 
 // ---------------------------------------------------------------------------- encoder
 
-/** Writes a framed container. See js/index.d.ts. */
+/** Writes a framed container (dc_frame_writer_*). See js/frame.d.ts. */
 export class FramedEncoder {
-  #coder;
+  #s;
   #format;
-  #modelId;
   #perChunk;
-  #chunks = []; // closed chunks: Uint8Arrays of length + CRC + stream + symbols CRC
-  #chunkBytes = 0;
-  #chunkSteps = 0;
-  #crc = 0xffffffff;
-  #steps = 0;
+  #steps = 0; // set when the writer is released
   #result = null;
   #freed = false;
 
-  constructor(options = {}) {
-    if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object; got ${show(options)}`);
-    const format = options.format === undefined ? 'default' : options.format;
-    if (typeof format !== 'string' || !Object.hasOwn(FORMAT_CODES, format)) throw new RangeError(`options.format must be 'default' or 'python-0.1'; got ${show(format)}`);
-    const per = options.stepsPerChunk === undefined ? DEFAULT_STEPS_PER_CHUNK : options.stepsPerChunk;
-    if (typeof per !== 'number' || !Number.isInteger(per) || per < 1 || per > MAX_STEPS_PER_CHUNK) {
-      throw new RangeError(`options.stepsPerChunk must be an integer from 1 to ${MAX_STEPS_PER_CHUNK}; got ${show(per)}`);
+  constructor(options) {
+    const { format, stepsPerChunk, modelId } = readOptions(options, FRAMED_ENCODER_OPTIONS, '');
+    const rt = runtime();
+    const ip = rt.copyIn(modelId, 'new FramedEncoder');
+    let r;
+    try {
+      r = rt.x.dc_frame_writer_create(FORMAT_CODES[format], ip, modelId.length, stepsPerChunk, 0, rt.scratch);
+      rt.refresh();
+    } finally {
+      rt.x.free(ip);
     }
-    this.#modelId = modelIdBytes(options.modelId, 'options.modelId');
+    if (r !== 0) throw libraryError(rt, r, 'new FramedEncoder');
+    this.#s = new Stage(rt, rt.out32(0), this, 'FramedEncoder', 'dc_frame_writer_free', 'dc_frame_writer_staging_buffer',
+      format === 'python-0.1' ? 0 : 1);
     this.#format = format;
-    this.#perChunk = per;
-    this.#coder = new DistributionCoder({ format });
+    this.#perChunk = stepsPerChunk;
   }
 
   get format() { return this.#format; }
   get stepsPerChunk() { return this.#perChunk; }
   /** Steps encoded so far. */
-  get steps() { return this.#steps; }
+  get steps() {
+    const s = this.#s;
+    return s.ptr === 0 ? this.#steps : Number(s.rt.x.dc_frame_writer_steps(s.ptr));
+  }
 
-  #closeChunk() {
-    if (this.#chunkSteps === 0) return;
-    const stream = this.#coder.finishEncoding(); // a copy; calling it again is harmless
-    const chunk = new Uint8Array(stream.length + CHUNK_OVERHEAD);
-    wr32(chunk, 0, stream.length);
-    chunk.set(stream, 8);
-    wr32(chunk, 4, (crcUpdate(crcUpdate(0xffffffff, chunk, 0, 4), stream, 0, stream.length) ^ 0xffffffff) >>> 0);
-    wr32(chunk, 8 + stream.length, (this.#crc ^ 0xffffffff) >>> 0);
-    this.#coder.reset();
-    this.#chunks.push(chunk);
-    this.#chunkBytes += chunk.length;
-    this.#chunkSteps = 0;
-    this.#crc = 0xffffffff;
+  /** As DistributionCoder.distributionView: a view of the writer's staging buffer. */
+  distributionView(vocab, dtype = 'f32') {
+    return this.#s.distributionView(vocab, dtype);
   }
 
   /** Encode `symbol` with `distribution` (same arguments as DistributionCoder.encodeStep). */
   encodeStep(distribution, symbol, dtype) {
-    if (this.#freed) throw new TypeError('encodeStep: this FramedEncoder has been freed');
-    if (this.#result !== null) {
-      const err = new TypeError('encodeStep: the FramedEncoder has finished; create a new one to encode another container');
-      err.code = CODES.DC_ERR_NOT_ENCODING;
-      err.codeName = 'DC_ERR_NOT_ENCODING';
-      throw err;
+    const s = this.#s;
+    if (this.#result !== null && !this.#freed) {
+      throw withCode(new TypeError('encodeStep: the FramedEncoder has finished; create a new one to encode another container'), s.rt, s.rt.codes.DC_ERR_NOT_ENCODING);
     }
-    if (this.#chunkSteps === this.#perChunk) this.#closeChunk();
-    this.#coder.encodeStep(distribution, symbol, dtype); // throws before changing anything
-    this.#crc = crcSymbol(this.#crc, symbol);
-    this.#chunkSteps++;
-    this.#steps++;
+    const rt = s.live('encodeStep');
+    s.stage(distribution, dtype, 'encodeStep');
+    const n = s.len;
+    if (!(Number.isInteger(symbol) && symbol >= 0 && symbol < n)) throw symbolError(symbol, n, 'symbol');
+    const p = s.stagedPtr;
+    const r = rt.x.dc_frame_writer_encode_step(s.ptr, p, s.dtype, n, symbol);
+    if (r !== 0) s.fail(r, 'encodeStep', p, 'distribution');
   }
 
   /** Closes the last chunk and returns the container (a new Uint8Array each call). */
   finish() {
-    if (this.#freed && this.#result === null) throw new TypeError('finish: this FramedEncoder has been freed');
     if (this.#result === null) {
-      this.#closeChunk();
-      const idLen = this.#modelId.length;
-      const headerSize = FIXED_HEADER + idLen + 4;
-      const out = new Uint8Array(headerSize + this.#chunkBytes);
-      out.set(MAGIC, 0);
-      out[4] = VERSION;
-      out[5] = FORMAT_CODES[this.#format];
-      out[6] = idLen & 255;
-      out[7] = idLen >>> 8;
-      wr32(out, 8, this.#steps >>> 0);
-      wr32(out, 12, Math.floor(this.#steps / 4294967296));
-      wr32(out, 16, this.#perChunk);
-      out.set(this.#modelId, FIXED_HEADER);
-      wr32(out, headerSize - 4, crc32(out, 0, headerSize - 4));
-      let off = headerSize;
-      for (const c of this.#chunks) {
-        out.set(c, off);
-        off += c.length;
-      }
-      this.#chunks = [];
-      this.#result = out;
-      this.#coder.free();
+      const s = this.#s;
+      const rt = s.live('finish');
+      const r = rt.x.dc_frame_writer_finish(s.ptr, rt.scratch, rt.scratch + 4);
+      rt.refresh();
+      if (r !== 0) throw libraryError(rt, r, 'finish');
+      const p = rt.out32(0);
+      this.#result = rt.u8.slice(p, p + rt.out32(1));
+      this.#release();
     }
     return this.#result.slice();
   }
 
-  /** Frees the wasm coder (finish() does too). Idempotent. */
+  #release() {
+    const s = this.#s;
+    if (s.ptr !== 0) this.#steps = Number(s.rt.x.dc_frame_writer_steps(s.ptr));
+    s.release();
+  }
+
+  /** Frees the wasm writer (finish() does too). Idempotent. */
   free() {
     this.#freed = true;
-    this.#chunks = [];
-    this.#coder.free();
+    this.#release();
   }
 }
 
 // ---------------------------------------------------------------------------- decoder
 
-/** Reads a framed container. See js/index.d.ts. */
+/** Reads a framed container (dc_frame_reader_*). See js/frame.d.ts. */
 export class FramedDecoder {
-  #coder;
-  #bytes;
+  #s;
   #h;
   #step = 0;
-  #chunk = 0;
-  #started = false;
-  #crc = 0xffffffff;
-  #failed = null; // a chunk that failed its symbols' CRC: decoding stops there
-  #freed = false;
 
   /**
    * Checks the header and layout of a copy of `bytes`. options.modelId (string or
    * Uint8Array; default: none) must equal the container's; options.modelId === null skips
    * the check.
    */
-  constructor(bytes, options = {}) {
-    const b = toBytes(bytes, 'bytes').slice();
-    if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object; got ${show(options)}`);
-    const expected = options.modelId === null ? null : modelIdBytes(options.modelId, 'options.modelId');
-    this.#h = parse(b, expected);
-    this.#bytes = b;
-    this.#coder = new DistributionCoder({ format: this.#h.format });
+  constructor(bytes, options) {
+    const b = toBytes(bytes, 'bytes');
+    const { modelId } = readOptions(options, FRAMED_DECODER_OPTIONS, '');
+    const rt = runtime();
+    const ptr = createReader(rt, b, modelId);
+    this.#h = readerInfo(rt, ptr);
+    this.#s = new Stage(rt, ptr, this, 'FramedDecoder', 'dc_frame_reader_free', 'dc_frame_reader_staging_buffer',
+      this.#h.format === 'python-0.1' ? 0 : 1);
   }
 
   /** Header fields of a container without decoding it (and without a model id check). */
   static inspect(bytes) {
-    const h = parse(toBytes(bytes, 'bytes'), null);
-    return { format: h.format, steps: h.steps, stepsPerChunk: h.stepsPerChunk, chunks: h.offsets.length, modelId: h.modelId };
+    const b = toBytes(bytes, 'bytes');
+    const rt = runtime();
+    const ptr = createReader(rt, b, null);
+    try {
+      return readerInfo(rt, ptr);
+    } finally {
+      rt.x.dc_frame_reader_free(ptr);
+    }
   }
 
   get format() { return this.#h.format; }
   /** Number of steps in the container. */
   get steps() { return this.#h.steps; }
   get stepsPerChunk() { return this.#h.stepsPerChunk; }
-  get chunks() { return this.#h.offsets.length; }
+  get chunks() { return this.#h.chunks; }
   /** The stored model identifier bytes (a copy). */
   get modelId() { return this.#h.modelId.slice(); }
   /** Steps decoded so far. */
   get position() { return this.#step; }
-  /** Steps whose chunk has passed its symbols' CRC (symbols below this are verified). */
-  get verifiedSteps() { return Math.min(this.#chunk * this.#h.stepsPerChunk, this.#h.steps); }
-
-  #where(step) {
-    const per = this.#h.stepsPerChunk;
-    const first = this.#chunk * per;
-    return { chunk: this.#chunk, firstStep: first, endStep: Math.min(first + per, this.#h.steps), step, offset: this.#h.offsets[this.#chunk] };
+  /** Steps whose chunk has passed its symbols' CRC (symbols below this are verified): a
+   * step succeeds at a chunk's end only once the chunk is verified. */
+  get verifiedSteps() {
+    const t = this.#step;
+    return t === this.#h.steps ? t : t - (t % this.#h.stepsPerChunk);
   }
 
-  /** Decode the next step's symbol with `distribution` (as DistributionCoder.decodeStep). */
+  /** As DistributionCoder.distributionView: a view of the reader's staging buffer. */
+  distributionView(vocab, dtype = 'f32') {
+    return this.#s.distributionView(vocab, dtype);
+  }
+
+  /** Decode the next step's symbol with `distribution` (as DistributionCoder.decodeStep).
+   * A refused step changes nothing: after DC_ERR_FRAME_CHECKSUM the same step can be
+   * decoded again (with the encoder's distributions it then passes). */
   decodeStep(distribution, dtype) {
-    if (this.#freed) throw new TypeError('decodeStep: this FramedDecoder has been freed');
-    if (this.#failed !== null) throw this.#failed;
-    const step = this.#step;
-    if (step >= this.#h.steps) throw frameError(CODES.DC_ERR_FRAME_END, `decodeStep: all ${this.#h.steps} steps of the container have been decoded`, { chunk: null, step });
-    const off = this.#h.offsets[this.#chunk];
-    const b = this.#bytes;
-    const len = rd32(b, off);
-    if (!this.#started) {
-      const w = this.#where(step);
-      if ((crcUpdate(crcUpdate(0xffffffff, b, off, off + 4), b, off + 8, off + 8 + len) ^ 0xffffffff) >>> 0 !== rd32(b, off + 4)) {
-        throw frameError(CODES.DC_ERR_FRAME_CORRUPT, `framed container: chunk ${w.chunk} (steps ${w.firstStep} to ${w.endStep - 1}) is damaged (its bytes fail their CRC-32)`, w);
-      }
-      this.#coder.startDecoding(b.subarray(off + 8, off + 8 + len));
-      this.#started = true;
-      this.#crc = 0xffffffff;
+    const s = this.#s;
+    const rt = s.live('decodeStep');
+    if (this.#step >= this.#h.steps) {
+      // Before the argument is looked at (as C does: the distribution is not needed).
+      const code = rt.codes.DC_ERR_FRAME_END;
+      throw frameError(rt, code, `decodeStep: all ${this.#h.steps} steps of the container have been decoded`, { chunk: null, step: this.#step });
     }
-    let symbol;
-    try {
-      symbol = this.#coder.decodeStep(distribution, dtype);
-    } catch (e) {
-      if (e instanceof DistributionCoderError) Object.assign(e, this.#where(step)); // e.g. a corrupt stream
-      throw e;
+    s.stage(distribution, dtype, 'decodeStep');
+    const p = s.stagedPtr;
+    const r = rt.x.dc_frame_reader_decode_step(s.ptr, p, s.dtype, s.len, rt.scratch);
+    if (r !== 0) {
+      rt.x.dc_frame_reader_error_info(s.ptr, rt.scratch + ERR);
+      if (rt.out64(ERR) === null) s.fail(r, 'decodeStep', p, 'distribution'); // not about a chunk
+      s.failContent(r, p, 'distribution'); // about the argument, not the container
+      throw containerError(rt, NO_BYTES, null); // a chunk's error, e.g. a corrupt stream
     }
-    const crc = crcSymbol(this.#crc, symbol);
-    const per = this.#h.stepsPerChunk;
-    if (step + 1 === this.#h.steps || (step + 1) % per === 0) {
-      if (((crc ^ 0xffffffff) >>> 0) !== rd32(b, off + 8 + len)) {
-        const w = this.#where(step);
-        this.#failed = frameError(CODES.DC_ERR_FRAME_CHECKSUM,
-          `framed container: chunk ${w.chunk} (steps ${w.firstStep} to ${w.endStep - 1}) decoded to symbols that fail their CRC-32: the distributions differ from the encoder's`, w);
-        throw this.#failed;
-      }
-      this.#chunk++;
-      this.#started = false;
-    }
-    this.#crc = crc;
-    this.#step = step + 1;
-    return symbol;
+    this.#step++;
+    return rt.out32(0);
   }
 
-  /** Frees the wasm coder. Idempotent. */
+  /** Frees the wasm reader. Idempotent. */
   free() {
-    this.#freed = true;
-    this.#coder.free();
+    this.#s.release();
   }
 }
 

@@ -17,7 +17,12 @@ const REQUIRED_EXPORTS = [
   'memory', 'malloc', 'free', 'dc_result_name', 'dc_result_string', 'dc_version_string',
   'dc_coder_create', 'dc_coder_free', 'dc_coder_reset', 'dc_coder_reserve_output',
   'dc_coder_staging_buffer', 'dc_coder_encode_step', 'dc_coder_encode_steps', 'dc_coder_finish_encoding',
-  'dc_coder_start_decoding', 'dc_coder_decode_step', 'dc_coder_decode_steps',
+  'dc_coder_start_decoding', 'dc_coder_decode_step', 'dc_coder_decode_steps', 'dc_crc32',
+  'dc_frame_writer_create', 'dc_frame_writer_free', 'dc_frame_writer_encode_step',
+  'dc_frame_writer_steps', 'dc_frame_writer_staging_buffer', 'dc_frame_writer_finish',
+  'dc_frame_reader_create', 'dc_frame_reader_free', 'dc_frame_reader_info',
+  'dc_frame_reader_model_id', 'dc_frame_reader_staging_buffer', 'dc_frame_reader_decode_step',
+  'dc_frame_reader_error_info',
 ];
 
 /** Every ArrayBuffer that has been the memory of a module instance: a typed array over one
@@ -134,9 +139,9 @@ class Runtime {
       this.names[i] = name;
       this.codes[name] = i;
     }
-    // 48 bytes for out-parameters (pointers, sizes, a decoded symbol, a failed step,
-    // a frame's error or header record).
-    this.scratch = x.malloc(48) >>> 0;
+    // 64 bytes for out-parameters (pointers, sizes, a decoded symbol, a failed step; at
+    // byte 8 a frame's dc_frame_error_info or dc_frame_info).
+    this.scratch = x.malloc(64) >>> 0;
     if (this.scratch === 0) throw new DistributionCoderError('init: out of memory', this.codes.DC_ERR_OUT_OF_MEMORY, 'DC_ERR_OUT_OF_MEMORY');
     this.version = this.cString(x.dc_version_string());
     this.refresh();
@@ -177,6 +182,14 @@ class Runtime {
   /** The u32 at scratch word `i`. */
   out32(i) {
     return this.u32[(this.scratch >>> 2) + i];
+  }
+
+  /** The u64 at scratch byte `offset` (8-aligned) as a Number; null for UINT64_MAX. */
+  out64(offset) {
+    const i = (this.scratch + offset) >>> 2;
+    const lo = this.u32[i];
+    const hi = this.u32[i + 1];
+    return lo === 0xffffffff && hi === 0xffffffff ? null : hi * 4294967296 + lo;
   }
 
   /** malloc that throws; the caller frees. */

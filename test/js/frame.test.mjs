@@ -2,8 +2,9 @@
 // kind of damage reported with its code and the chunk it hit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FramedEncoder, FramedDecoder, crc32, DistributionCoder, DistributionCoderError } from 'distribution-coder';
-import { rng, randomDist, sample } from './helpers.mjs';
+import { FramedEncoder, FramedDecoder, crc32, DistributionCoder, DistributionCoderError, wasmMemoryBytes } from 'distribution-coder';
+import { crc32 as zlibCrc32 } from 'node:zlib';
+import { rng, randomDist, sample, countSets } from './helpers.mjs';
 
 /** steps distributions of vocabulary n and symbols drawn from them. */
 function fixture(seed, steps, n = 40) {
@@ -265,7 +266,7 @@ test('refusals change nothing; encodeStep after finish; decoding past the end', 
   dec.free();
 });
 
-test('after a symbol CRC failure the decoder stays failed', () => {
+test('after a symbol CRC failure the step is undone and can be decoded again (as in C)', () => {
   const fx = fixture(81, 6, 5);
   const b = encode(fx, { stepsPerChunk: 3 });
   const dec = new FramedDecoder(b);
@@ -274,7 +275,14 @@ test('after a symbol CRC failure the decoder stays failed', () => {
   const wrong = [0, 0, 0, 0, 0];
   wrong[fx.symbols[2] === 0 ? 4 : 0] = 1; // all the mass on another symbol
   assert.throws(() => dec.decodeStep(wrong), { codeName: 'DC_ERR_FRAME_CHECKSUM', chunk: 0, step: 2 });
-  assert.throws(() => dec.decodeStep(fx.dists[2]), { codeName: 'DC_ERR_FRAME_CHECKSUM', chunk: 0 });
+  assert.equal(dec.position, 2);
+  assert.equal(dec.verifiedSteps, 0);
+  assert.throws(() => dec.decodeStep(wrong), { codeName: 'DC_ERR_FRAME_CHECKSUM', chunk: 0, step: 2 });
+  // The encoder's distribution at the refused step: it passes, and decoding goes on.
+  assert.equal(dec.decodeStep(fx.dists[2]), fx.symbols[2]);
+  assert.equal(dec.verifiedSteps, 3);
+  for (let t = 3; t < 6; t++) assert.equal(dec.decodeStep(fx.dists[t]), fx.symbols[t]);
+  assert.throws(() => dec.decodeStep(fx.dists[0]), { codeName: 'DC_ERR_FRAME_END' });
   dec.free();
 });
 
@@ -306,4 +314,56 @@ test('python-0.1 chunks', () => {
   assert.equal(bytes[5], 1);
   assert.equal(FramedDecoder.inspect(bytes).format, 'python-0.1');
   assert.equal(decode(fx, bytes, { modelId: 'p' }), null);
+});
+
+test('crc32 is the module\'s dc_crc32: zlib\'s values, ranges, large inputs without memory growth', () => {
+  const rand = rng(101);
+  const big = new Uint8Array(3 * 65536 + 77);
+  for (let i = 0; i < big.length; i++) big[i] = Math.floor(rand() * 256);
+  assert.equal(crc32(big), zlibCrc32(big));
+  assert.equal(crc32(big, 5, 70000), zlibCrc32(big.subarray(5, 70000)));
+  assert.equal(crc32(big.buffer), zlibCrc32(big));
+  const huge = new Uint8Array(64 << 20); // 64 MiB: hashed in blocks, not copied whole
+  const before = wasmMemoryBytes();
+  assert.equal(crc32(huge), zlibCrc32(huge));
+  assert.ok(wasmMemoryBytes() < before + (1 << 20), `memory grew from ${before} to ${wasmMemoryBytes()}`);
+  assert.throws(() => crc32('abc'), TypeError);
+});
+
+test('distributionView of the framed classes: no copy, the same container', () => {
+  const rand = rng(111);
+  const n = 700;
+  const dists = Array.from({ length: 25 }, () => Float32Array.from(randomDist(rand, n)));
+  const syms = dists.map((d) => sample(rand, d));
+  const ref = new FramedEncoder({ stepsPerChunk: 4, modelId: 'v' });
+  dists.forEach((d, t) => ref.encodeStep(d, syms[t]));
+  const expected = ref.finish();
+
+  const enc = new FramedEncoder({ stepsPerChunk: 4, modelId: 'v' });
+  dists.forEach((d, t) => {
+    const view = enc.distributionView(n);
+    assert.ok(view instanceof Float32Array);
+    assert.equal(enc.distributionView(n), view, 'the same view while valid');
+    view.set(d);
+    assert.equal(countSets(() => enc.encodeStep(view, syms[t])), 0, 'no copy for the view');
+  });
+  assert.deepEqual(enc.finish(), expected);
+  assert.throws(() => enc.distributionView(n), /has been freed/);
+
+  const dec = new FramedDecoder(expected, { modelId: 'v' });
+  dists.forEach((d, t) => {
+    const view = dec.distributionView(n);
+    view.set(d);
+    assert.equal(countSets(() => assert.equal(dec.decodeStep(view), syms[t])), 0);
+  });
+  dec.free();
+  assert.throws(() => dec.distributionView(n), /FramedDecoder has been freed/);
+});
+
+test('unknown options of the framed classes are refused, naming the option', () => {
+  assert.throws(() => new FramedEncoder({ stepPerChunk: 3 }), { name: 'TypeError', message: /options\.stepPerChunk is not an option.*stepsPerChunk/ });
+  assert.throws(() => new FramedEncoder({ modelID: 'x' }), { name: 'TypeError', message: /options\.modelID/ });
+  const b = new FramedEncoder().finish();
+  assert.throws(() => new FramedDecoder(b, { model: 'x' }), { name: 'TypeError', message: /options\.model is not an option \(known options: modelId\)/ });
+  assert.throws(() => new FramedDecoder(b, { modelId: 7 }), { name: 'TypeError', message: /options\.modelId must be a string/ });
 });

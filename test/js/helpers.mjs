@@ -31,3 +31,13 @@ export function sample(rand, d) {
   for (let i = d.length - 1; i >= 0; i--) if (d[i] > 0) return i;
   return 0;
 }
+
+/** Counts TypedArray.prototype.set calls while fn runs (the wrapper copies with set). */
+export function countSets(fn) {
+  const proto = Object.getPrototypeOf(Float32Array.prototype);
+  const orig = proto.set;
+  let n = 0;
+  proto.set = function (...args) { n++; return orig.apply(this, args); };
+  try { fn(); } finally { proto.set = orig; }
+  return n;
+}

@@ -2,17 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DistributionCoder } from 'distribution-coder';
-import { rng, randomDist, sample } from './helpers.mjs';
-
-/** Counts TypedArray.prototype.set calls while fn runs (the wrapper copies with set). */
-function countSets(fn) {
-  const proto = Object.getPrototypeOf(Float32Array.prototype);
-  const orig = proto.set;
-  let n = 0;
-  proto.set = function (...args) { n++; return orig.apply(this, args); };
-  try { fn(); } finally { proto.set = orig; }
-  return n;
-}
+import { rng, randomDist, sample, countSets } from './helpers.mjs';
 
 test('a distributionView is passed with no copy; other arrays with one set', () => {
   const rand = rng(21);
