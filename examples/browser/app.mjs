@@ -123,9 +123,9 @@ async function decompressFile(file, original) {
     $('restored').value = new TextDecoder().decode(bytes);
     const same = original && original.length === bytes.length && original.every((b, i) => b === bytes[i]);
     const what = `${bytes.length} bytes in ${(msg.ms / 1000).toFixed(2)} s with ${msg.modelLabel}`;
-    if (!msg.verified) status('restore-status', `Decompressed ${what}, but the CRC-32 does not match: wrong or damaged file.`, 'bad');
-    else if (original) status('restore-status', same ? `Verified: ${what}; identical to the original text (CRC-32 matches).` : `CRC-32 matches but the bytes differ from the text above (${what}).`, same ? 'ok' : 'bad');
-    else status('restore-status', `Verified: ${what}; CRC-32 matches.`, 'ok');
+    if (!msg.verified) status('restore-status', `Decompressed ${what}, but not every chunk was verified.`, 'bad');
+    else if (original) status('restore-status', same ? `Verified: ${what}; identical to the original text (every chunk's CRC-32 matches).` : `Every chunk's CRC-32 matches but the bytes differ from the text above (${what}).`, same ? 'ok' : 'bad');
+    else status('restore-status', `Verified: ${what}; every chunk's CRC-32 matches.`, 'ok');
     $('restored').dataset.verified = msg.verified && (!original || same) ? 'yes' : 'no';
   } catch (e) {
     status('restore-status', `Decompression failed: ${e.message}`, 'bad');

@@ -5,8 +5,8 @@
 //               { type: 'compressed', file: ArrayBuffer, ms, modelLabel }
 //               { type: 'decompressed', bytes: ArrayBuffer, verified, ms, modelLabel }
 //               { type: 'error', message }
-import { DistributionCoder } from '../../js/index.js';
-import { compress, decompress, unpack } from '../models/codec.mjs';
+import * as dc from '../../js/index.js';
+import { compress, decompress, modelIdOf } from '../models/codec.mjs';
 import { ContextMixingModel } from '../models/context-mixing.mjs';
 import { OnnxByteModel } from '../models/onnx-model.mjs';
 
@@ -59,15 +59,15 @@ self.onmessage = async (event) => {
       const id = msg.model === 'onnx' ? OnnxByteModel.id : ContextMixingModel.id;
       const { model, label } = await makeModel(id);
       const t0 = performance.now();
-      const file = await compress(DistributionCoder, model, id, new Uint8Array(msg.bytes), progress);
+      const file = await compress(dc, model, id, new Uint8Array(msg.bytes), progress);
       const ms = performance.now() - t0;
       if (model.release) await model.release();
       postMessage({ type: 'compressed', file: file.buffer, ms, modelLabel: label }, [file.buffer]);
     } else if (msg.type === 'decompress') {
-      const { modelId } = unpack(new Uint8Array(msg.file));
+      const modelId = modelIdOf(dc, new Uint8Array(msg.file));
       const { model, label } = await makeModel(modelId);
       const t0 = performance.now();
-      const { bytes, verified } = await decompress(DistributionCoder, model, new Uint8Array(msg.file), progress);
+      const { bytes, verified } = await decompress(dc, model, new Uint8Array(msg.file), progress);
       const ms = performance.now() - t0;
       if (model.release) await model.release();
       postMessage({ type: 'decompressed', bytes: bytes.buffer, verified, ms, modelLabel: label }, [bytes.buffer]);

@@ -1,76 +1,88 @@
-// Compress and decompress bytes with a predictive model and a DistributionCoder.
+// Compress and decompress bytes with a predictive model and the library's framed container
+// (FramedEncoder / FramedDecoder: docs/FORMAT.md, "Framed container").
 //
 // A model is an object with:
 //   vocab   256 (one symbol per byte)
 //   dtype   'f32' or 'f64': the element type it writes
 //   predict(out)  writes P(next byte = b), b = 0..255, into out (may return a Promise)
 //   update(byte)  learns the byte that came (may return a Promise)
-// The distribution goes into the coder's own distributionView(): the model writes straight
+//   and its class has a numeric static `id` (1: context mixing, 2: ONNX network).
+// The distribution goes into the encoder's own distributionView(): the model writes straight
 // into wasm memory and encodeStep/decodeStep read it there, without a copy.
 //
-// The DistributionCoder class is passed in (rather than imported) so the same file serves
-// Node (import from 'distribution-coder'), a browser page and a Web Worker (import from a URL).
-
-import { crc32, pack, unpack } from './container.mjs';
+// The container stores the step count (the byte length), the model id (the decoder refuses
+// a file made with another model) and a CRC-32 of each chunk's bytes and of its symbols (a
+// damaged file or different numbers are reported, never returned as other bytes).
+//
+// The library ({ FramedEncoder, FramedDecoder }) is passed in (rather than imported) so the
+// same file serves Node (import from 'distribution-coder'), a browser page and a Web Worker
+// (import from a URL).
 
 const PROGRESS_EVERY = 1024;
+const MODEL_ID_PREFIX = 'distribution-coder-example/';
+
+/** The container's model identifier for a model class id. */
+export function containerModelId(id) {
+  return MODEL_ID_PREFIX + id;
+}
+
+/** The model class id a compressed file names (FramedDecoder.inspect reads its header). */
+export function modelIdOf(lib, file) {
+  const name = new TextDecoder().decode(lib.FramedDecoder.inspect(file).modelId);
+  if (!name.startsWith(MODEL_ID_PREFIX)) throw new Error(`not a compressed file of this example (model id ${JSON.stringify(name)})`);
+  return Number(name.slice(MODEL_ID_PREFIX.length));
+}
 
 /**
- * Compress `bytes` (Uint8Array). Returns the container bytes (see container.mjs).
- * onProgress(done, total) is called every 1024 bytes and at the end.
+ * Compress `bytes` (Uint8Array) with `model`, whose class id is `modelId`. Returns the
+ * container bytes. onProgress(done, total) is called every 1024 bytes and at the end.
  */
-export async function compress(DistributionCoder, model, modelId, bytes, onProgress) {
-  const coder = new DistributionCoder();
+export async function compress(lib, model, modelId, bytes, onProgress) {
+  const enc = new lib.FramedEncoder({ modelId: containerModelId(modelId) });
   try {
-    // An English text takes about 2-3 bits a byte: reserving a third of its size up front
-    // keeps the output buffer (and so wasm memory) from growing during most runs.
-    coder.reserveOutput((bytes.length >>> 2) + 64);
     for (let i = 0; i < bytes.length; i++) {
       // distributionView() hands back the same view each call unless wasm memory grew
       // (then the old view is detached and a new one is made): cheap, and always valid.
-      const view = coder.distributionView(model.vocab, model.dtype);
+      const view = enc.distributionView(model.vocab, model.dtype);
       const r = model.predict(view);
       if (r !== undefined && typeof r.then === 'function') await r;
-      coder.encodeStep(view, bytes[i]);
+      enc.encodeStep(view, bytes[i]);
       const u = model.update(bytes[i]);
       if (u !== undefined && typeof u.then === 'function') await u;
       if (onProgress && (i + 1) % PROGRESS_EVERY === 0) await onProgress(i + 1, bytes.length);
     }
-    const stream = coder.finishEncoding();
+    const file = enc.finish();
     if (onProgress) await onProgress(bytes.length, bytes.length);
-    return pack({ modelId, length: bytes.length, crc: crc32(bytes), stream });
+    return file;
   } finally {
-    coder.free();
+    enc.free();
   }
 }
 
-/** Read the header of a compressed file: { modelId, length, crc, stream }. */
-export { unpack };
-
 /**
- * Decompress container bytes made by compress() with the same kind of model (a fresh one).
- * Returns { bytes, verified }: verified is true when the CRC-32 of the result matches the
- * one stored at compression time.
+ * Decompress a file made by compress() with the same kind of model (a fresh one). Returns
+ * { bytes, verified }: verified is true when every chunk passed its symbols' CRC-32 (a
+ * mismatch throws a DistributionCoderError naming the chunk, as does a damaged file or a
+ * file made with another model).
  */
-export async function decompress(DistributionCoder, model, file, onProgress) {
-  const { length, crc, stream } = unpack(file);
-  const coder = new DistributionCoder();
+export async function decompress(lib, model, file, onProgress) {
+  const dec = new lib.FramedDecoder(file, { modelId: containerModelId(model.constructor.id) });
+  const length = dec.steps;
   const out = new Uint8Array(length);
   try {
-    coder.startDecoding(stream);
     for (let i = 0; i < length; i++) {
-      const view = coder.distributionView(model.vocab, model.dtype);
+      const view = dec.distributionView(model.vocab, model.dtype);
       const r = model.predict(view);
       if (r !== undefined && typeof r.then === 'function') await r;
-      const b = coder.decodeStep(view);
+      const b = dec.decodeStep(view);
       out[i] = b;
       const u = model.update(b);
       if (u !== undefined && typeof u.then === 'function') await u;
       if (onProgress && (i + 1) % PROGRESS_EVERY === 0) await onProgress(i + 1, length);
     }
     if (onProgress) await onProgress(length, length);
+    return { bytes: out, verified: dec.verifiedSteps === length };
   } finally {
-    coder.free();
+    dec.free();
   }
-  return { bytes: out, verified: crc32(out) === crc };
 }

@@ -13,7 +13,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync, constants } from 'node:zlib';
-import { DistributionCoder } from 'distribution-coder';
+import * as dc from 'distribution-coder';
 import { compress, decompress } from '../models/codec.mjs';
 import { ContextMixingModel } from '../models/context-mixing.mjs';
 
@@ -45,11 +45,11 @@ const original = new Uint8Array(readFileSync(file));
 const kind = await makeModel();
 
 let t0 = performance.now();
-const packed = await compress(DistributionCoder, await kind.create(), kind.id, original);
+const packed = await compress(dc, await kind.create(), kind.id, original);
 const tCompress = (performance.now() - t0) / 1000;
 
 t0 = performance.now();
-const { bytes: restored, verified } = await decompress(DistributionCoder, await kind.create(), packed);
+const { bytes: restored, verified } = await decompress(dc, await kind.create(), packed);
 const tDecompress = (performance.now() - t0) / 1000;
 
 const same = restored.length === original.length && restored.every((b, i) => b === original[i]);
@@ -60,12 +60,12 @@ const rate = (t) => (original.length / 1024 / t).toFixed(1);
 console.log(`file:             ${file}`);
 console.log(`model:            ${kind.label}`);
 console.log(`original:         ${original.length} bytes`);
-console.log(`compressed:       ${packed.length} bytes (${bpb(packed.length)} bits per byte, 13-byte header included)`);
+console.log(`compressed:       ${packed.length} bytes (${bpb(packed.length)} bits per byte, container header included)`);
 console.log(`gzip -9:          ${gz} bytes (${bpb(gz)} bits per byte)`);
 console.log(`vs gzip:          ${((100 * packed.length) / gz).toFixed(1)}% of gzip's size`);
 console.log(`compress time:    ${tCompress.toFixed(2)} s (${rate(tCompress)} KiB/s)`);
 console.log(`decompress time:  ${tDecompress.toFixed(2)} s (${rate(tDecompress)} KiB/s)`);
-console.log(`round trip:       ${same && verified ? 'OK, identical bytes (CRC-32 verified)' : 'FAILED'}`);
+console.log(`round trip:       ${same && verified ? 'OK, identical bytes (every chunk CRC-32 verified)' : 'FAILED'}`);
 if (outPath) {
   writeFileSync(outPath, packed);
   console.log(`wrote:            ${outPath}`);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { DistributionCoder } from 'distribution-coder';
+import * as dc from 'distribution-coder';
 import { compress } from '../../examples/models/codec.mjs';
 import { ContextMixingModel } from '../../examples/models/context-mixing.mjs';
 import { launchChromium } from './chromium.mjs';
@@ -47,7 +47,7 @@ test('in Chromium, the bundle round-trips by itself and decodes a stream made in
   assert.match(await page.textContent('#out'), /^OK: "Hello from a Vite bundle/);
 
   const text = readFileSync(new URL('../../examples/data/gpl-3.txt', import.meta.url), 'utf8').slice(0, 3000);
-  const file = await compress(DistributionCoder, new ContextMixingModel(), ContextMixingModel.id, new TextEncoder().encode(text));
+  const file = await compress(dc, new ContextMixingModel(), ContextMixingModel.id, new TextEncoder().encode(text));
   const result = await page.evaluate((bytes) => window.distributionCoderDemo.decodeFile(Uint8Array.from(bytes)), [...file]);
   assert.equal(result.verified, true);
   assert.equal(result.text, text);

@@ -1,21 +1,19 @@
 // The examples' model + coder pipeline (examples/models/, used by examples/node/ and the
-// browser demo): round trips, the container, and that the context-mixing model beats gzip.
+// browser demo): round trips, the library's framed container, and that the context-mixing model beats gzip.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gzipSync, constants } from 'node:zlib';
-import * as zlib from 'node:zlib';
-import { DistributionCoder } from 'distribution-coder';
-import { compress, decompress } from '../../examples/models/codec.mjs';
+import * as dc from 'distribution-coder';
+import { compress, decompress, modelIdOf } from '../../examples/models/codec.mjs';
 import { ContextMixingModel } from '../../examples/models/context-mixing.mjs';
-import { crc32, pack, unpack, HEADER_BYTES } from '../../examples/models/container.mjs';
 
 const TEXT = new Uint8Array(readFileSync(new URL('../../examples/data/fsf-licenses.txt', import.meta.url)));
 const SLICE = TEXT.subarray(0, 16384);
 
 test('context mixing: a 16 KiB slice of the shipped text round-trips and beats gzip -9', async () => {
-  const file = await compress(DistributionCoder, new ContextMixingModel(), ContextMixingModel.id, SLICE);
-  const { bytes, verified } = await decompress(DistributionCoder, new ContextMixingModel(), file);
+  const file = await compress(dc, new ContextMixingModel(), ContextMixingModel.id, SLICE);
+  const { bytes, verified } = await decompress(dc, new ContextMixingModel(), file);
   assert.equal(verified, true);
   assert.deepEqual(bytes, SLICE);
   const gz = gzipSync(SLICE, { level: constants.Z_BEST_COMPRESSION }).length;
@@ -61,26 +59,35 @@ test('context mixing: learns, the actual byte gets most of the mass once the tex
 
 test('empty input and single bytes round-trip', async () => {
   for (const input of [new Uint8Array(0), Uint8Array.of(0), Uint8Array.of(255), Uint8Array.of(10, 10, 10)]) {
-    const file = await compress(DistributionCoder, new ContextMixingModel(), 1, input);
-    const { bytes, verified } = await decompress(DistributionCoder, new ContextMixingModel(), file);
+    const file = await compress(dc, new ContextMixingModel(), 1, input);
+    const { bytes, verified } = await decompress(dc, new ContextMixingModel(), file);
     assert.equal(verified, true);
     assert.deepEqual(bytes, input);
   }
 });
 
-test('container: header fields, CRC-32 matches zlib, bad magic refused, damage detected', async () => {
-  assert.equal(crc32(new TextEncoder().encode('123456789')), 0xcbf43926); // the CRC-32 check value
-  if (typeof zlib.crc32 === 'function') assert.equal(crc32(SLICE), zlib.crc32(SLICE));
-  const file = pack({ modelId: 2, length: 5, crc: 0xdeadbeef, stream: Uint8Array.of(1, 2, 3) });
-  assert.equal(file.length, HEADER_BYTES + 3);
-  assert.deepEqual(unpack(file), { modelId: 2, length: 5, crc: 0xdeadbeef, stream: Uint8Array.of(1, 2, 3) });
-  assert.throws(() => unpack(Uint8Array.of(1, 2, 3)), /DCX1/);
-  const good = await compress(DistributionCoder, new ContextMixingModel(), 1, SLICE.subarray(0, 2000));
+test('the library\'s framed container: header fields; damage, another model, other numbers refused', async () => {
+  const input = SLICE.subarray(0, 2000);
+  const good = await compress(dc, new ContextMixingModel(), ContextMixingModel.id, input);
+  const info = dc.FramedDecoder.inspect(good);
+  assert.equal(info.steps, input.length);
+  assert.equal(new TextDecoder().decode(info.modelId), 'distribution-coder-example/1');
+  assert.equal(modelIdOf(dc, good), ContextMixingModel.id);
+  assert.throws(() => modelIdOf(dc, new dc.FramedEncoder({ modelId: 'other' }).finish()), /not a compressed file of this example/);
+  assert.throws(() => modelIdOf(dc, Uint8Array.of(1, 2, 3)), { codeName: 'DC_ERR_FRAME_MAGIC' });
+  // A flipped bit in the stream: the chunk's CRC-32 of its bytes fails (was: decoded to
+  // other bytes that the examples' own CRC then refused).
   const bad = good.slice();
-  bad[HEADER_BYTES + 40] ^= 0x10;
-  const { bytes, verified } = await decompress(DistributionCoder, new ContextMixingModel(), bad);
-  assert.equal(verified, false);
-  assert.notDeepEqual(bytes, SLICE.subarray(0, 2000));
+  bad[good.length - 40] ^= 0x10;
+  await assert.rejects(decompress(dc, new ContextMixingModel(), bad), { codeName: 'DC_ERR_FRAME_CORRUPT', chunk: 0 });
+  // The file of another model: refused by its model id before anything is decoded.
+  const otherModel = new ContextMixingModel();
+  Object.defineProperty(otherModel, 'constructor', { value: { id: 2 } });
+  await assert.rejects(decompress(dc, otherModel, good), { codeName: 'DC_ERR_FRAME_MODEL_ID' });
+  // Other numbers (a model that has learnt something else first): the symbols' CRC-32 fails.
+  const drifted = new ContextMixingModel();
+  drifted.update(65);
+  await assert.rejects(decompress(dc, drifted, good), { codeName: 'DC_ERR_FRAME_CHECKSUM', chunk: 0 });
 });
 
 
@@ -96,9 +103,9 @@ test('ONNX model under onnxruntime-web (wasm, one thread): valid distributions, 
   await model.release();
 
   const input = new Uint8Array(readFileSync(new URL('../../examples/data/gpl-3.txt', import.meta.url))).subarray(0, 1500);
-  const file = await compress(DistributionCoder, await OnnxByteModel.create(ort, onnx), OnnxByteModel.id, input);
-  assert.equal(unpack(file).modelId, OnnxByteModel.id);
-  const { bytes, verified } = await decompress(DistributionCoder, await OnnxByteModel.create(ort, onnx), file);
+  const file = await compress(dc, await OnnxByteModel.create(ort, onnx), OnnxByteModel.id, input);
+  assert.equal(modelIdOf(dc, file), OnnxByteModel.id);
+  const { bytes, verified } = await decompress(dc, await OnnxByteModel.create(ort, onnx), file);
   assert.equal(verified, true);
   assert.deepEqual(bytes, input);
   // A trained network, not a uniform guess: well under 8 bits per byte on unseen English.
