@@ -218,10 +218,14 @@ export class Stage {
     }
     if (n === 0 && !asMatrix) throw new RangeError(`${name} is empty (length 0); a distribution needs at least one symbol`);
     if (!(n <= maxLen)) throw new RangeError(`${name} has length ${n}, above the maximum ${maxLen}`);
-    if (kind === 1 && n > 0 && typeof dist[0] !== 'number') {
-      throw new TypeError(asMatrix && typeof dist[0] === 'object' && dist[0] !== null
+    // Every element of an array of numbers (a TypedArray.set would turn "0.5" into 0.5 and
+    // null into 0 without a word).
+    for (let i = 0; kind === 1 && i < n; i++) {
+      const v = dist[i];
+      if (typeof v === 'number') continue;
+      throw new TypeError(i === 0 && asMatrix && typeof v === 'object' && v !== null
         ? `${name} must be flat (row-major, steps * vocab numbers), not an array of rows`
-        : `${name} must hold numbers; ${name}[0] is ${show(dist[0])}`);
+        : `${name} must hold numbers; ${name}[${i}] is ${show(v)}`);
     }
     this.dtype = code;
     this.len = n;
