@@ -36,9 +36,11 @@ export function modelIdOf(lib, file) {
 /**
  * Compress `bytes` (Uint8Array) with `model`, whose class id is `modelId`. Returns the
  * container bytes. onProgress(done, total) is called every 1024 bytes and at the end.
+ * encoderOptions go to FramedEncoder (e.g. { tolerance }, when the file is to be decoded by
+ * another runtime: docs/cross-runtime.md).
  */
-export async function compress(lib, model, modelId, bytes, onProgress) {
-  const enc = new lib.FramedEncoder({ modelId: containerModelId(modelId) });
+export async function compress(lib, model, modelId, bytes, onProgress, encoderOptions = {}) {
+  const enc = new lib.FramedEncoder({ ...encoderOptions, modelId: containerModelId(modelId) });
   try {
     for (let i = 0; i < bytes.length; i++) {
       // distributionView() hands back the same view each call unless wasm memory grew
@@ -84,5 +86,22 @@ export async function decompress(lib, model, file, onProgress) {
     return { bytes: out, verified: dec.verifiedSteps === length };
   } finally {
     dec.free();
+  }
+}
+
+/**
+ * Whether this build of the library has the tolerant mode (issue #12): FramedEncoder accepts
+ * { tolerance }. Older builds refuse the unknown option with a TypeError or RangeError.
+ */
+export function supportsTolerance(lib, tolerance = 1e-5) {
+  let enc;
+  try {
+    enc = new lib.FramedEncoder({ tolerance });
+    return true;
+  } catch (e) {
+    if (e instanceof TypeError || e instanceof RangeError) return false;
+    throw e;
+  } finally {
+    if (enc) enc.free();
   }
 }
