@@ -105,3 +105,10 @@ export function supportsTolerance(lib, tolerance = 1e-5) {
     if (enc) enc.free();
   }
 }
+
+/**
+ * The tolerance for files decoded by another float32 runtime (onnxruntime-node vs
+ * onnxruntime-web): 8x the largest relative difference measured between them
+ * (docs/cross-runtime.md, npm run bench:cross-runtime).
+ */
+export const FLOAT32_TOLERANCE = 1e-4;
