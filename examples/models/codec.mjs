@@ -63,7 +63,7 @@ export async function compress(lib, model, modelId, bytes, onProgress, encoderOp
 
 /**
  * Decompress a file made by compress() with the same kind of model (a fresh one). Returns
- * { bytes, verified }: verified is true when every chunk passed its symbols' CRC-32 (a
+ * { bytes, verified, tolerance }: verified is true when every chunk passed its symbols' CRC-32 (a
  * mismatch throws a DistributionCoderError naming the chunk, as does a damaged file or a
  * file made with another model).
  */
@@ -83,7 +83,8 @@ export async function decompress(lib, model, file, onProgress) {
       if (onProgress && (i + 1) % PROGRESS_EVERY === 0) await onProgress(i + 1, length);
     }
     if (onProgress) await onProgress(length, length);
-    return { bytes: out, verified: dec.verifiedSteps === length };
+    // tolerance: the file's tau when it was written in the tolerant mode (null otherwise).
+    return { bytes: out, verified: dec.verifiedSteps === length, tolerance: dec.tolerance ?? null };
   } finally {
     dec.free();
   }
