@@ -2,10 +2,10 @@
 // How far apart are the byte model's probabilities when two runtimes compute them, and what
 // does that do to the coder? (issue #12, docs/cross-runtime.md)
 //
-//   npm run bench:cross-runtime -- [--steps 3000] [--offset 0] [--no-browser] [--f16]
+//   npm run bench:cross-runtime -- [--steps 3000] [--offset 0] [--file examples/data/gpl-3.txt] [--no-browser] [--f16]
 //
 // The network examples/models/byte-mlp.onnx (8-byte context) runs over the first --steps
-// bytes of examples/data/gpl-3.txt (from --offset) in
+// bytes of examples/data/gpl-3.txt (or --file; from --offset) in
 //   native   onnxruntime-node 1.30, CPU execution provider, one thread
 //   wasm     onnxruntime-web 1.30, WebAssembly, one thread, in Node
 //   chromium onnxruntime-web 1.30, WebAssembly, one thread, in headless Chromium (unless
@@ -42,7 +42,8 @@ const F16 = args.includes('--f16');
 const TAUS = [1e-6, 3e-6, 1e-5, 3e-5, 1e-4];
 const V = 256;
 
-const text = new Uint8Array(readFileSync(ROOT + 'examples/data/gpl-3.txt')).subarray(OFFSET, OFFSET + STEPS);
+const FILE = opt('--file', ROOT + 'examples/data/gpl-3.txt');
+const text = new Uint8Array(readFileSync(FILE)).subarray(OFFSET, OFFSET + STEPS);
 const modelBytes = new Uint8Array(readFileSync(ROOT + 'examples/models/byte-mlp.onnx'));
 
 /** The model's distribution before each byte of `bytes` (rows of a Float32Array). */
@@ -185,11 +186,11 @@ function toleranceSupported() {
 
 function describeCoding(r) {
   if (r.wrong === 0) return 'all symbols right';
-  return `first wrong symbol at step ${r.firstWrong}, ${r.wrong} of ${STEPS} wrong${r.error ? ` (decoder stopped: ${r.error})` : ''}`;
+  return `first wrong symbol at step ${r.firstWrong}, ${r.wrong} of ${text.length} wrong${r.error ? ` (decoder stopped: ${r.error})` : ''}`;
 }
 
 await dc.init();
-console.log(`byte model examples/models/byte-mlp.onnx, ${text.length} steps of examples/data/gpl-3.txt from byte ${OFFSET}`);
+console.log(`byte model examples/models/byte-mlp.onnx, ${text.length} steps of ${FILE.replace(ROOT, '')} from byte ${OFFSET}`);
 console.log(`onnxruntime-node ${(await import('onnxruntime-node')).env.versions.node}, onnxruntime-web ${JSON.parse(readFileSync(ROOT + 'node_modules/onnxruntime-web/package.json')).version}, one thread each\n`);
 
 let t0 = performance.now();
