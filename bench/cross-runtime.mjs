@@ -2,7 +2,8 @@
 // How far apart are the byte model's probabilities when two runtimes compute them, and what
 // does that do to the coder? (issue #12, docs/cross-runtime.md)
 //
-//   npm run bench:cross-runtime -- [--steps 3000] [--offset 0] [--file examples/data/gpl-3.txt] [--no-browser] [--f16]
+//   npm run bench:cross-runtime -- [--steps 3000] [--offset 0] [--file examples/data/gpl-3.txt]
+//                                   [--no-browser] [--f16] [--compare probs.f32]
 //
 // The network examples/models/byte-mlp.onnx (8-byte context) runs over the first --steps
 // bytes of examples/data/gpl-3.txt (or --file; from --offset) in
@@ -18,6 +19,8 @@
 // wrong). When the library has the tolerant mode (new DistributionCoder({ tolerance })), the
 // same for tau = 1e-6 ... 1e-4, with bits per character exact vs tolerant.
 //
+// --compare file: also compare with distributions computed elsewhere for the same steps
+// (steps x 256 float32, little endian), e.g. by PyTorch: examples/python/byte_mlp.py --dump.
 // --f16: also the error of a float16 evaluation of the same network (see f16Section below:
 // a simulation, not a float16 runtime).
 // Needs the built package (npm run build) and npm ci (onnxruntime-node, onnxruntime-web).
@@ -39,6 +42,7 @@ const STEPS = Number(opt('--steps', 3000));
 const OFFSET = Number(opt('--offset', 0));
 const BROWSER = !args.includes('--no-browser');
 const F16 = args.includes('--f16');
+const COMPARE = opt('--compare', null);
 const TAUS = [1e-6, 3e-6, 1e-5, 3e-5, 1e-4];
 const V = 256;
 
@@ -211,6 +215,20 @@ if (BROWSER) {
   const nc = compare(native, chromium);
   printComparison('native (onnxruntime-node CPU) vs wasm (onnxruntime-web in Chromium)', nc, text.length);
   worst = Math.max(worst, nc.max);
+}
+
+if (COMPARE) {
+  const raw = readFileSync(COMPARE);
+  if (raw.length !== text.length * V * 4) throw new Error(`${COMPARE}: ${raw.length} bytes, expected ${text.length} x ${V} float32 (same --steps/--offset/--file?)`);
+  const other = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
+  console.log('');
+  const cn = compare(native, other);
+  printComparison(`native (onnxruntime-node CPU) vs ${COMPARE}`, cn, text.length);
+  const cw = compare(wasm, other);
+  printComparison(`wasm (onnxruntime-web) vs ${COMPARE}`, cw, text.length);
+  const r = crossCode(other, wasm, text);
+  console.log(`exact mode, encoded with ${COMPARE}, decoded with wasm distributions: ${describeCoding(r)}`);
+  worst = Math.max(worst, cn.max, cw.max);
 }
 
 const exact = crossCode(native, wasm, text);
