@@ -1,14 +1,15 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """The byte model of examples/models/onnx-model.mjs run by PyTorch on the CPU (issue #15's
 server side): the same weights, read from examples/models/byte-mlp.onnx by a minimal
 protobuf reader (no onnx package needed).
 
-    python3 examples/python/byte_mlp.py --dump build/torch-probs.f32 [--steps 3000] [--offset 0] [--file examples/data/gpl-3.txt]
+    /usr/bin/python3 examples/python/byte_mlp.py --dump build/torch-probs.f32 [--steps 3000] [--offset 0] [--file examples/data/gpl-3.txt]
+    /usr/bin/python3 examples/python/byte_mlp.py --out file.dcx [--exact] [--steps ...]
 
 --dump writes the distribution before each byte of the text (steps x 256 float32, little
 endian), for `npm run bench:cross-runtime -- --compare build/torch-probs.f32` to compare with
-onnxruntime-node and onnxruntime-web. compress_file() compresses with the Python module
-(distribution_coder, issue #15) in the tolerant mode (issue #12) once both exist.
+onnxruntime-node and onnxruntime-web. --out compresses with the Python module
+(distribution_coder, issue #15) in the tolerant mode (issue #12), for the demo page.
 """
 import argparse
 import struct
@@ -112,7 +113,8 @@ def compress_file(text, tolerance=FLOAT32_TOLERANCE):
     import distribution_coder as dc  # noqa: PLC0415 (optional: issue #15's module)
 
     model = ByteMLP()
-    enc = dc.FramedEncoder(model_id=MODEL_ID, tolerance=tolerance)
+    options = {} if tolerance is None else {"tolerance": tolerance}
+    enc = dc.FramedEncoder(model_id=MODEL_ID, **options)
     for b in text:
         enc.encode_step(model.predict(), b)
         model.update(b)
@@ -126,6 +128,8 @@ def main():
     ap.add_argument("--offset", type=int, default=0)
     ap.add_argument("--dump", help="write the distributions (steps x 256 float32) here")
     ap.add_argument("--out", help="compress the text into this .dcx file (needs issues #12 and #15)")
+    ap.add_argument("--exact", action="store_true",
+                    help="write the exact mode (only PyTorch can decode it: the page reports DC_ERR_FRAME_CHECKSUM)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     text = Path(args.file).read_bytes()[args.offset:args.offset + args.steps]
@@ -135,7 +139,7 @@ def main():
         print(f"wrote {args.dump}: {len(text)} x 256 float32 (PyTorch {torch.__version__}, CPU, one thread)")
     if args.out:
         try:
-            data = compress_file(text)
+            data = compress_file(text, None if args.exact else FLOAT32_TOLERANCE)
         except (ImportError, TypeError) as e:
             sys.exit(f"cannot write a tolerant file yet: {e} (needs the Python module of issue #15 with the tolerant mode of issue #12)")
         Path(args.out).write_bytes(data)
