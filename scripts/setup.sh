@@ -23,4 +23,7 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-npm ci --no-audit --no-fund
+# onnxruntime-node's postinstall only downloads CUDA providers (offline it fails; the CPU
+# binaries ship in the package): package.json's allowScripts denies it on npm >= 11, the
+# variable skips it on older npm.
+ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
