@@ -23,16 +23,18 @@
 // (steps x 256 float32, little endian), e.g. by PyTorch: examples/python/byte_mlp.py --dump.
 // --f16: also the error of a float16 evaluation of the same network (see f16Section below:
 // a simulation, not a float16 runtime).
+// DC_LIB=path/js/index.js: use that build of the library instead of this checkout's.
 // Needs the built package (npm run build) and npm ci (onnxruntime-node, onnxruntime-web).
 
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import * as dc from '../js/index.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   OnnxByteModel, NATIVE_SESSION, loadOnnxRuntimeNative, loadOnnxRuntimeForNode,
 } from '../examples/models/onnx-model.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
+// DC_LIB=/path/to/js/index.js measures another build of the library (e.g. a branch's).
+const dc = await import(process.env.DC_LIB ? pathToFileURL(process.env.DC_LIB).href : '../js/index.js');
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
   const i = args.indexOf(name);
@@ -194,6 +196,7 @@ function describeCoding(r) {
 }
 
 await dc.init();
+if (process.env.DC_LIB) console.log(`library: ${process.env.DC_LIB}`);
 console.log(`byte model examples/models/byte-mlp.onnx, ${text.length} steps of ${FILE.replace(ROOT, '')} from byte ${OFFSET}`);
 console.log(`onnxruntime-node ${(await import('onnxruntime-node')).env.versions.node}, onnxruntime-web ${JSON.parse(readFileSync(ROOT + 'node_modules/onnxruntime-web/package.json')).version}, one thread each\n`);
 

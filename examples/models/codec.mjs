@@ -92,19 +92,27 @@ export async function decompress(lib, model, file, onProgress) {
 
 /**
  * Whether this build of the library has the tolerant mode (issue #12): FramedEncoder accepts
- * { tolerance }. Older builds refuse the unknown option with a TypeError or RangeError.
+ * { tolerance } and writes it (a build that refuses the unknown option, or one that would
+ * ignore it and write the exact container, does not have it).
  */
 export function supportsTolerance(lib, tolerance = 1e-5) {
-  let enc;
+  const empty = (options) => {
+    const enc = new lib.FramedEncoder(options);
+    try {
+      return enc.finish();
+    } finally {
+      enc.free();
+    }
+  };
+  let tolerant;
   try {
-    enc = new lib.FramedEncoder({ tolerance });
-    return true;
+    tolerant = empty({ tolerance });
   } catch (e) {
     if (e instanceof TypeError || e instanceof RangeError) return false;
     throw e;
-  } finally {
-    if (enc) enc.free();
   }
+  const exact = empty({});
+  return tolerant.length !== exact.length || tolerant.some((b, i) => b !== exact[i]);
 }
 
 /**
