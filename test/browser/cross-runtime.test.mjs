@@ -18,7 +18,7 @@ import { crossRuntimeTexts, nativeModel } from '../js/cross-runtime-helpers.mjs'
 
 const TEXTS = crossRuntimeTexts(); // a few ~1 KB slices of examples/data
 const TOLERANT = supportsTolerance(dc);
-const SKIP_TOLERANT = TOLERANT ? false : 'the tolerant mode (issue #12) is not in this build: FramedEncoder refuses { tolerance }';
+const SKIP_TOLERANT = TOLERANT ? false : 'the tolerant mode (issue #12) is not in this build: FramedEncoder does not accept and store { tolerance }';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = `${ROOT}build/cross-runtime/`; // tests write only under build folders

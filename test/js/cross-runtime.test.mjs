@@ -10,7 +10,7 @@ import { crossRuntimeTexts, nativeModel, wasmModel } from './cross-runtime-helpe
 
 const [TEXT] = crossRuntimeTexts(1);
 const ID = 2; // OnnxByteModel.id
-const SKIP_TOLERANT = supportsTolerance(dc) ? false : 'the tolerant mode (issue #12) is not in this build: FramedEncoder refuses { tolerance }';
+const SKIP_TOLERANT = supportsTolerance(dc) ? false : 'the tolerant mode (issue #12) is not in this build: FramedEncoder does not accept and store { tolerance }';
 
 async function roundTrip(encodeModel, decodeModel, options) {
   const file = await compress(dc, await encodeModel(), ID, TEXT.bytes, undefined, options);
