@@ -16,7 +16,14 @@
 // can differ from each other by up to about twice as much: their roundings are independent.
 import { readOnnxWeights } from '../examples/models/onnx-reader.mjs';
 import { writeOnnxModel, DataType } from '../examples/models/onnx-writer.mjs';
-import { CONTEXT, EMBED, HIDDEN, OnnxByteModel, NATIVE_SESSION, loadOnnxRuntimeNative } from '../examples/models/onnx-model.mjs';
+import {
+  CONTEXT,
+  EMBED,
+  HIDDEN,
+  OnnxByteModel,
+  NATIVE_SESSION,
+  loadOnnxRuntimeNative,
+} from '../examples/models/onnx-model.mjs';
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
@@ -63,12 +70,18 @@ function roundTo(type, x) {
   const h = halfBits(x);
   const e = (h >>> 10) & 0x1f;
   const m = h & 0x3ff;
-  const v = e === 0 ? m * 2 ** -24 : e === 31 ? (m ? NaN : Infinity) : (1 + m / 1024) * 2 ** (e - 15);
+  const v =
+    e === 0 ? m * 2 ** -24 : e === 31 ? (m ? NaN : Infinity) : (1 + m / 1024) * 2 ** (e - 15);
   return h & 0x8000 ? -v : v;
 }
 
 const OPS = (t) => [
-  { opType: 'Gather', inputs: ['embedding', 'context'], outputs: [t('embedded')], attributes: { axis: 0 } },
+  {
+    opType: 'Gather',
+    inputs: ['embedding', 'context'],
+    outputs: [t('embedded')],
+    attributes: { axis: 0 },
+  },
   { opType: 'Reshape', inputs: ['embedded', 'flat_shape'], outputs: [t('flat')] },
   { opType: 'MatMul', inputs: ['flat', 'w1'], outputs: [t('h1')] },
   { opType: 'Add', inputs: ['h1', 'b1'], outputs: [t('h1b')] },
@@ -85,14 +98,33 @@ const OPS = (t) => [
  */
 function buildGraph(w, kind, type, keep = []) {
   const names = ['embedding', 'w1', 'b1', 'w2', 'b2'];
-  const initializers = [{ name: 'flat_shape', dims: [2], dataType: DataType.INT64, data: [1, CONTEXT * EMBED] }];
+  const initializers = [
+    { name: 'flat_shape', dims: [2], dataType: DataType.INT64, data: [1, CONTEXT * EMBED] },
+  ];
   const nodes = [];
   const TO = type === 'bf16' ? DataType.BFLOAT16 : DataType.FLOAT16;
   if (kind === 'fp16') {
-    for (const n of names) initializers.push({ name: n, dims: w[n].dims, dataType: DataType.FLOAT16, data: Array.from(w[n].data, halfBits) });
-    nodes.push(...OPS((x) => x), { opType: 'Cast', inputs: ['sm'], outputs: ['probs'], attributes: { to: DataType.FLOAT } });
+    for (const n of names)
+      initializers.push({
+        name: n,
+        dims: w[n].dims,
+        dataType: DataType.FLOAT16,
+        data: Array.from(w[n].data, halfBits),
+      });
+    nodes.push(...OPS((x) => x), {
+      opType: 'Cast',
+      inputs: ['sm'],
+      outputs: ['probs'],
+      attributes: { to: DataType.FLOAT },
+    });
   } else {
-    for (const n of names) initializers.push({ name: n, dims: w[n].dims, dataType: DataType.FLOAT, data: Array.from(w[n].data, (x) => roundTo(type, x)) });
+    for (const n of names)
+      initializers.push({
+        name: n,
+        dims: w[n].dims,
+        dataType: DataType.FLOAT,
+        data: Array.from(w[n].data, (x) => roundTo(type, x)),
+      });
     // Each operator writes "<name>_raw"; two Casts round it to the type and back to "<name>".
     for (const op of OPS((x) => `${x}_raw`)) {
       const out = op.outputs[0].slice(0, -4);
@@ -101,8 +133,18 @@ function buildGraph(w, kind, type, keep = []) {
         op.outputs[0] = out === 'sm' ? 'probs' : out;
         continue;
       }
-      nodes.push({ opType: 'Cast', inputs: [op.outputs[0]], outputs: [`${out}_h`], attributes: { to: TO } });
-      nodes.push({ opType: 'Cast', inputs: [`${out}_h`], outputs: [out], attributes: { to: DataType.FLOAT } });
+      nodes.push({
+        opType: 'Cast',
+        inputs: [op.outputs[0]],
+        outputs: [`${out}_h`],
+        attributes: { to: TO },
+      });
+      nodes.push({
+        opType: 'Cast',
+        inputs: [`${out}_h`],
+        outputs: [out],
+        attributes: { to: DataType.FLOAT },
+      });
     }
   }
   return writeOnnxModel({
@@ -116,7 +158,15 @@ function buildGraph(w, kind, type, keep = []) {
   });
 }
 
-export async function f16Section({ text, native, modelBytes, compare, printComparison, fmt, recommend }) {
+export async function f16Section({
+  text,
+  native,
+  modelBytes,
+  compare,
+  printComparison,
+  fmt,
+  recommend,
+}) {
   const w = readOnnxWeights(modelBytes);
   if (w.w1.dims[1] !== HIDDEN) throw new Error('byte-mlp.onnx does not have the expected shape');
   const ort = await loadOnnxRuntimeNative();
@@ -135,11 +185,21 @@ export async function f16Section({ text, native, modelBytes, compare, printCompa
   // Reference for each type: the same half-precision weights, every tensor in float32. The
   // half-precision runs differ from it by their arithmetic alone (what differs between two
   // runtimes of one model), not by the rounding of the weights (another model).
-  const reference = { f16: await run(buildGraph(w, 'sim', 'f16', ALL)), bf16: await run(buildGraph(w, 'sim', 'bf16', ALL)) };
+  const reference = {
+    f16: await run(buildGraph(w, 'sim', 'f16', ALL)),
+    bf16: await run(buildGraph(w, 'sim', 'bf16', ALL)),
+  };
   const weightsOnly = compare(native, reference.f16);
-  console.log(`\n(the float16 weights alone change the model: relative difference to the float32 model up to ${fmt(weightsOnly.max)}, median ${fmt(weightsOnly.median)}; not a runtime difference, not counted below)`);
+  console.log(
+    `\n(the float16 weights alone change the model: relative difference to the float32 model up to ${fmt(weightsOnly.max)}, median ${fmt(weightsOnly.median)}; not a runtime difference, not counted below)`,
+  );
   const variants = [
-    ['fp16', 'f16', [], 'float16 graph on onnxruntime-node CPU (float16 weights and tensors; ORT computes operators it has no float16 CPU kernel for in float32)'],
+    [
+      'fp16',
+      'f16',
+      [],
+      'float16 graph on onnxruntime-node CPU (float16 weights and tensors; ORT computes operators it has no float16 CPU kernel for in float32)',
+    ],
     ['sim', 'f16', [], 'float16 tensors, float32 arithmetic (simulated)'],
     ['sim', 'bf16', [], 'bfloat16 tensors, float32 arithmetic (simulated)'],
     ['sim', 'f16', HEAD, 'float16 tensors but float32 logits (simulated)'],
@@ -156,10 +216,16 @@ export async function f16Section({ text, native, modelBytes, compare, printCompa
     }
     const c = compare(reference[type], probs);
     console.log('');
-    printComparison(`${type === 'bf16' ? 'bfloat16' : 'float16'} weights, all tensors float32 vs ${label}`, c, text.length);
+    printComparison(
+      `${type === 'bf16' ? 'bfloat16' : 'float16'} weights, all tensors float32 vs ${label}`,
+      c,
+      text.length,
+    );
     results.push({ label, type, max: c.max, maxAbove: c.maxAbove });
   }
   for (const r of results) {
-    console.log(`tau for ${r.label}: the worst element ${fmt(r.max)} needs tau >= that; recommended ${recommend(r.max).toExponential(0)}${r.max * 4 > 1e-2 ? ' (above the mode\'s maximum 1e-2: not decodable in the tolerant mode)' : ''}`);
+    console.log(
+      `tau for ${r.label}: the worst element ${fmt(r.max)} needs tau >= that; recommended ${recommend(r.max).toExponential(0)}${r.max * 4 > 1e-2 ? " (above the mode's maximum 1e-2: not decodable in the tolerant mode)" : ''}`,
+    );
   }
 }

@@ -29,12 +29,17 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
-  OnnxByteModel, NATIVE_SESSION, loadOnnxRuntimeNative, loadOnnxRuntimeForNode,
+  OnnxByteModel,
+  NATIVE_SESSION,
+  loadOnnxRuntimeNative,
+  loadOnnxRuntimeForNode,
 } from '../examples/models/onnx-model.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 // DC_LIB=/path/to/js/index.js measures another build of the library (e.g. a branch's).
-const dc = await import(process.env.DC_LIB ? pathToFileURL(process.env.DC_LIB).href : '../js/index.js');
+const dc = await import(
+  process.env.DC_LIB ? pathToFileURL(process.env.DC_LIB).href : '../js/index.js'
+);
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
   const i = args.indexOf(name);
@@ -88,7 +93,8 @@ async function chromiumDistributions(bytes) {
       }
       const u8 = new Uint8Array(out.buffer);
       let s = '';
-      for (let i = 0; i < u8.length; i += 0x8000) s += String.fromCharCode(...u8.subarray(i, i + 0x8000));
+      for (let i = 0; i < u8.length; i += 0x8000)
+        s += String.fromCharCode(...u8.subarray(i, i + 0x8000));
       return btoa(s);
     }, Buffer.from(bytes).toString('base64'));
     if (browser.errors.length) throw new Error(`Chromium: ${browser.errors.join('; ')}`);
@@ -126,16 +132,25 @@ function compare(a, b) {
   }
   rel.sort();
   return {
-    steps, elements, minP, maxAbove,
-    median: quantile(rel, 0.5), p9999: quantile(rel, 0.9999), max: rel[rel.length - 1],
+    steps,
+    elements,
+    minP,
+    maxAbove,
+    median: quantile(rel, 0.5),
+    p9999: quantile(rel, 0.9999),
+    max: rel[rel.length - 1],
   };
 }
 
 function printComparison(name, c, n) {
   console.log(`${name}:`);
   console.log(`  steps that differ:    ${c.steps} of ${n} (${((100 * c.steps) / n).toFixed(1)}%)`);
-  console.log(`  elements that differ: ${c.elements} of ${n * V} (${((100 * c.elements) / (n * V)).toFixed(1)}%)`);
-  console.log(`  relative difference:  median ${fmt(c.median)}, 99.99th percentile ${fmt(c.p9999)}, max ${fmt(c.max)}`);
+  console.log(
+    `  elements that differ: ${c.elements} of ${n * V} (${((100 * c.elements) / (n * V)).toFixed(1)}%)`,
+  );
+  console.log(
+    `  relative difference:  median ${fmt(c.median)}, 99.99th percentile ${fmt(c.p9999)}, max ${fmt(c.max)}`,
+  );
   console.log(`  max for p >= 1e-6:    ${fmt(c.maxAbove)} (smallest p: ${fmt(c.minP)})`);
 }
 
@@ -197,32 +212,57 @@ function describeCoding(r) {
 
 await dc.init();
 if (process.env.DC_LIB) console.log(`library: ${process.env.DC_LIB}`);
-console.log(`byte model examples/models/byte-mlp.onnx, ${text.length} steps of ${FILE.replace(ROOT, '')} from byte ${OFFSET}`);
-console.log(`onnxruntime-node ${(await import('onnxruntime-node')).env.versions.node}, onnxruntime-web ${JSON.parse(readFileSync(ROOT + 'node_modules/onnxruntime-web/package.json')).version}, one thread each\n`);
+console.log(
+  `byte model examples/models/byte-mlp.onnx, ${text.length} steps of ${FILE.replace(ROOT, '')} from byte ${OFFSET}`,
+);
+console.log(
+  `onnxruntime-node ${(await import('onnxruntime-node')).env.versions.node}, onnxruntime-web ${JSON.parse(readFileSync(ROOT + 'node_modules/onnxruntime-web/package.json')).version}, one thread each\n`,
+);
 
 let t0 = performance.now();
-const native = await distributions(await OnnxByteModel.create(await loadOnnxRuntimeNative(), modelBytes, NATIVE_SESSION), text);
+const native = await distributions(
+  await OnnxByteModel.create(await loadOnnxRuntimeNative(), modelBytes, NATIVE_SESSION),
+  text,
+);
 const tNative = performance.now() - t0;
 t0 = performance.now();
-const wasm = await distributions(await OnnxByteModel.create(await loadOnnxRuntimeForNode(), modelBytes), text);
+const wasm = await distributions(
+  await OnnxByteModel.create(await loadOnnxRuntimeForNode(), modelBytes),
+  text,
+);
 const tWasm = performance.now() - t0;
-console.log(`model time per step: native ${((1000 * tNative) / text.length).toFixed(0)} us, wasm (Node) ${((1000 * tWasm) / text.length).toFixed(0)} us\n`);
+console.log(
+  `model time per step: native ${((1000 * tNative) / text.length).toFixed(0)} us, wasm (Node) ${((1000 * tWasm) / text.length).toFixed(0)} us\n`,
+);
 
 const nativeVsWasm = compare(native, wasm);
-printComparison('native (onnxruntime-node CPU) vs wasm (onnxruntime-web in Node)', nativeVsWasm, text.length);
+printComparison(
+  'native (onnxruntime-node CPU) vs wasm (onnxruntime-web in Node)',
+  nativeVsWasm,
+  text.length,
+);
 let worst = nativeVsWasm.max;
 if (BROWSER) {
   const chromium = await chromiumDistributions(text);
   const c = compare(wasm, chromium);
-  console.log(`\nwasm in Node vs wasm in Chromium: ${c.elements} of ${text.length * V} elements differ (max relative difference ${fmt(c.max)})`);
+  console.log(
+    `\nwasm in Node vs wasm in Chromium: ${c.elements} of ${text.length * V} elements differ (max relative difference ${fmt(c.max)})`,
+  );
   const nc = compare(native, chromium);
-  printComparison('native (onnxruntime-node CPU) vs wasm (onnxruntime-web in Chromium)', nc, text.length);
+  printComparison(
+    'native (onnxruntime-node CPU) vs wasm (onnxruntime-web in Chromium)',
+    nc,
+    text.length,
+  );
   worst = Math.max(worst, nc.max);
 }
 
 if (COMPARE) {
   const raw = readFileSync(COMPARE);
-  if (raw.length !== text.length * V * 4) throw new Error(`${COMPARE}: ${raw.length} bytes, expected ${text.length} x ${V} float32 (same --steps/--offset/--file?)`);
+  if (raw.length !== text.length * V * 4)
+    throw new Error(
+      `${COMPARE}: ${raw.length} bytes, expected ${text.length} x ${V} float32 (same --steps/--offset/--file?)`,
+    );
   const other = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
   console.log('');
   const cn = compare(native, other);
@@ -230,7 +270,9 @@ if (COMPARE) {
   const cw = compare(wasm, other);
   printComparison(`wasm (onnxruntime-web) vs ${COMPARE}`, cw, text.length);
   const r = crossCode(other, wasm, text);
-  console.log(`exact mode, encoded with ${COMPARE}, decoded with wasm distributions: ${describeCoding(r)}`);
+  console.log(
+    `exact mode, encoded with ${COMPARE}, decoded with wasm distributions: ${describeCoding(r)}`,
+  );
   worst = Math.max(worst, cn.max, cw.max);
 }
 
@@ -238,18 +280,26 @@ const exact = crossCode(native, wasm, text);
 const same = crossCode(native, native, text);
 console.log('\nexact mode, encoded with native distributions, decoded with wasm distributions:');
 console.log(`  ${describeCoding(exact)}`);
-console.log(`  (decoded with native distributions: ${describeCoding(same)}; ${same.bytes} bytes, ${((8 * same.bytes) / text.length).toFixed(3)} bits per character)`);
+console.log(
+  `  (decoded with native distributions: ${describeCoding(same)}; ${same.bytes} bytes, ${((8 * same.bytes) / text.length).toFixed(3)} bits per character)`,
+);
 
 if (toleranceSupported()) {
-  console.log('\ntolerant mode, encoded with native distributions, decoded with wasm distributions:');
+  console.log(
+    '\ntolerant mode, encoded with native distributions, decoded with wasm distributions:',
+  );
   console.log('  tau      decoded                                   bytes  bits/char  vs exact');
   for (const tau of TAUS) {
     const r = crossCode(native, wasm, text, { tolerance: tau });
     const over = ((100 * (r.bytes - same.bytes)) / same.bytes).toFixed(2);
-    console.log(`  ${tau.toExponential(0).padEnd(7)}  ${describeCoding(r).padEnd(40)}  ${String(r.bytes).padStart(5)}  ${((8 * r.bytes) / text.length).toFixed(3).padStart(9)}  ${over.padStart(6)}%`);
+    console.log(
+      `  ${tau.toExponential(0).padEnd(7)}  ${describeCoding(r).padEnd(40)}  ${String(r.bytes).padStart(5)}  ${((8 * r.bytes) / text.length).toFixed(3).padStart(9)}  ${over.padStart(6)}%`,
+    );
   }
 } else {
-  console.log('\ntolerant mode: not in this build (new DistributionCoder({ tolerance }) is refused); merge issue #12\'s tolerant branch and run again');
+  console.log(
+    "\ntolerant mode: not in this build (new DistributionCoder({ tolerance }) is refused); merge issue #12's tolerant branch and run again",
+  );
 }
 
 const recommend = (err) => {
@@ -257,7 +307,9 @@ const recommend = (err) => {
   return [1e-6, 3e-6, 1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2].find((t) => t >= need) ?? 1e-2;
 };
 console.log(`\nworst relative difference measured between float32 runtimes: ${fmt(worst)}`);
-console.log(`recommended tau for float32 runtimes (at least 4x that, on the 1-3 grid): ${recommend(worst).toExponential(0)}`);
+console.log(
+  `recommended tau for float32 runtimes (at least 4x that, on the 1-3 grid): ${recommend(worst).toExponential(0)}`,
+);
 
 if (F16) {
   const { f16Section } = await import('./cross-runtime-f16.mjs');

@@ -13,7 +13,8 @@ const TAUS = [1e-6, 2e-6, 5e-6, 1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3];
 const POOL = 64;
 
 let seed = 2024;
-function rand() { // mulberry32
+function rand() {
+  // mulberry32
   seed = (seed + 0x6d2b79f5) >>> 0;
   let t = seed;
   t = Math.imul(t ^ (t >>> 15), t | 1);
@@ -30,15 +31,17 @@ function workload(vocab, scale0, scale1, n) {
     const mx = Math.max(...l);
     const p = new Float32Array(vocab);
     let s = 0;
-    for (let i = 0; i < vocab; i++) s += (p[i] = Math.exp(l[i] - mx));
+    for (let i = 0; i < vocab; i++) s += p[i] = Math.exp(l[i] - mx);
     for (let i = 0; i < vocab; i++) p[i] /= s;
     rows.push(p);
   }
-  const which = [], symbols = [];
+  const which = [],
+    symbols = [];
   for (let t = 0; t < n; t++) {
     const j = Math.floor(rand() * POOL);
     const p = rows[j];
-    let x = rand(), k = 0;
+    let x = rand(),
+      k = 0;
     while (k + 1 < vocab && (x -= p[k]) >= 0) k++;
     which.push(j);
     symbols.push(k);
@@ -78,16 +81,21 @@ function wrongSymbols(w, bytes, tolerance, rows) {
   return wrong;
 }
 
-for (const [vocab, s0, s1, n] of [[50257, 1.5, 9.25, steps], [256, 0.5, 3.6, steps * 5]]) {
+for (const [vocab, s0, s1, n] of [
+  [50257, 1.5, 9.25, steps],
+  [256, 0.5, 3.6, steps * 5],
+]) {
   const w = workload(vocab, s0, s1, n);
   const exact = encode(w, 0).length;
-  console.log(`vocab ${vocab}, ${n} steps: exact ${(exact * 8 / n).toFixed(4)} bits/step`);
+  console.log(`vocab ${vocab}, ${n} steps: exact ${((exact * 8) / n).toFixed(4)} bits/step`);
   console.log('  tau      bits/step  overhead  wrong (perturbed by up to tau)');
   for (const tau of TAUS) {
     const bytes = encode(w, tau);
     const wrong = wrongSymbols(w, bytes, tau, perturb(w.rows, tau));
-    console.log(`  ${tau.toExponential(0).padEnd(8)} ${(bytes.length * 8 / n).toFixed(4).padStart(9)}  ` +
-      `${(100 * (bytes.length / exact - 1)).toFixed(2).padStart(6)}%  ${wrong}`);
+    console.log(
+      `  ${tau.toExponential(0).padEnd(8)} ${((bytes.length * 8) / n).toFixed(4).padStart(9)}  ` +
+        `${(100 * (bytes.length / exact - 1)).toFixed(2).padStart(6)}%  ${wrong}`,
+    );
   }
 }
 
@@ -109,6 +117,10 @@ for (const tolerance of [0, 1e-5]) {
   const enc = time(() => encode(w, tolerance));
   const dec = time(() => wrongSymbols(w, bytes, tolerance, w.rows));
   res[tolerance] = { enc, dec };
-  console.log(`vocab 50257 f32, tolerance ${tolerance}: encode ${enc.toFixed(1)} us/step, decode ${dec.toFixed(1)} us/step`);
+  console.log(
+    `vocab 50257 f32, tolerance ${tolerance}: encode ${enc.toFixed(1)} us/step, decode ${dec.toFixed(1)} us/step`,
+  );
 }
-console.log(`tolerant / exact: encode ${(res[1e-5].enc / res[0].enc).toFixed(2)}x, decode ${(res[1e-5].dec / res[0].dec).toFixed(2)}x (target <= 2x)`);
+console.log(
+  `tolerant / exact: encode ${(res[1e-5].enc / res[0].enc).toFixed(2)}x, decode ${(res[1e-5].dec / res[0].dec).toFixed(2)}x (target <= 2x)`,
+);

@@ -148,7 +148,9 @@ async function decompressFile(file, original) {
   } catch (e) {
     // A file from another runtime (a server's onnxruntime-node, PyTorch, a GPU) decodes here
     // only if it was written in the tolerant mode: docs/cross-runtime.md.
-    const hint = /DC_ERR_FRAME_CHECKSUM/.test(e.message) ? ' Was it compressed with another runtime of the model? Then it must be written with a tolerance (docs/cross-runtime.md).' : '';
+    const hint = /DC_ERR_FRAME_CHECKSUM/.test(e.message)
+      ? ' Was it compressed with another runtime of the model? Then it must be written with a tolerance (docs/cross-runtime.md).'
+      : '';
     status('restore-status', `Decompression failed: ${e.message}${hint}`, 'bad');
     $('restored').dataset.verified = 'no';
   } finally {

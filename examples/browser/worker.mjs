@@ -71,10 +71,18 @@ self.onmessage = async (event) => {
       const modelId = modelIdOf(dc, new Uint8Array(msg.file));
       const { model, label } = await makeModel(modelId);
       const t0 = performance.now();
-      const { bytes, verified, tolerance } = await decompress(dc, model, new Uint8Array(msg.file), progress);
+      const { bytes, verified, tolerance } = await decompress(
+        dc,
+        model,
+        new Uint8Array(msg.file),
+        progress,
+      );
       const ms = performance.now() - t0;
       if (model.release) await model.release();
-      postMessage({ type: 'decompressed', bytes: bytes.buffer, verified, tolerance, ms, modelLabel: label }, [bytes.buffer]);
+      postMessage(
+        { type: 'decompressed', bytes: bytes.buffer, verified, tolerance, ms, modelLabel: label },
+        [bytes.buffer],
+      );
     }
   } catch (e) {
     postMessage({ type: 'error', message: e && e.message ? e.message : String(e) });

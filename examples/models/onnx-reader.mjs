@@ -44,7 +44,8 @@ function readTensor(u8) {
   let raw = null;
   for (const { field, wire, value } of fields(u8)) {
     if (field === 1 && wire === 0) dims.push(Number(value));
-    else if (field === 1 && wire === 2) for (const d of fields(packedAsFields(value))) dims.push(Number(d.value));
+    else if (field === 1 && wire === 2)
+      for (const d of fields(packedAsFields(value))) dims.push(Number(d.value));
     else if (field === 2) dataType = Number(value);
     else if (field === 8) name = new TextDecoder().decode(value);
     else if (field === 9) raw = value;

@@ -19,10 +19,14 @@ import { fileURLToPath } from 'node:url';
 import * as dc from 'distribution-coder';
 import { compress, decompress, supportsTolerance, FLOAT32_TOLERANCE } from '../models/codec.mjs';
 import {
-  OnnxByteModel, NATIVE_SESSION, loadOnnxRuntimeNative, loadOnnxRuntimeForNode,
+  OnnxByteModel,
+  NATIVE_SESSION,
+  loadOnnxRuntimeNative,
+  loadOnnxRuntimeForNode,
 } from '../models/onnx-model.mjs';
 
-const USAGE = 'usage: node examples/node/server-compress.mjs [file] [--out file.dcx] [--tolerance tau] [--exact] [--check]';
+const USAGE =
+  'usage: node examples/node/server-compress.mjs [file] [--out file.dcx] [--tolerance tau] [--exact] [--check]';
 const args = process.argv.slice(2);
 let file = fileURLToPath(new URL('../data/gpl-3.txt', import.meta.url));
 let outPath = null;
@@ -46,7 +50,7 @@ outPath ??= `${basename(file)}.dcx`;
 if (tolerance !== null && !supportsTolerance(dc, tolerance)) {
   console.error(
     `this build of distribution-coder has no tolerant mode (FramedEncoder refuses { tolerance: ${tolerance} }):\n` +
-    'a file written now decodes only with onnxruntime-node, not in the page. Pass --exact to write one anyway.',
+      'a file written now decodes only with onnxruntime-node, not in the page. Pass --exact to write one anyway.',
   );
   process.exit(2);
 }
@@ -63,18 +67,29 @@ const seconds = (performance.now() - t0) / 1000;
 writeFileSync(outPath, packed);
 
 console.log(`file:        ${file} (${original.length} bytes)`);
-console.log(`model:       ${OnnxByteModel.label.replace('onnxruntime-web', 'onnxruntime-node, native CPU')}`);
-console.log(`mode:        ${tolerance === null ? 'exact (decodes only with the same runtime)' : `tolerant, tau = ${tolerance}`}`);
-console.log(`compressed:  ${packed.length} bytes (${((8 * packed.length) / original.length).toFixed(3)} bits per byte) in ${seconds.toFixed(2)} s`);
-console.log(`wrote:       ${outPath}  (open it in the demo page: npm run demo, "Open a compressed file")`);
+console.log(
+  `model:       ${OnnxByteModel.label.replace('onnxruntime-web', 'onnxruntime-node, native CPU')}`,
+);
+console.log(
+  `mode:        ${tolerance === null ? 'exact (decodes only with the same runtime)' : `tolerant, tau = ${tolerance}`}`,
+);
+console.log(
+  `compressed:  ${packed.length} bytes (${((8 * packed.length) / original.length).toFixed(3)} bits per byte) in ${seconds.toFixed(2)} s`,
+);
+console.log(
+  `wrote:       ${outPath}  (open it in the demo page: npm run demo, "Open a compressed file")`,
+);
 
 if (check) {
   t0 = performance.now();
   const web = await OnnxByteModel.create(await loadOnnxRuntimeForNode(), onnx);
   try {
     const { bytes, verified } = await decompress(dc, web, packed);
-    const same = verified && bytes.length === original.length && bytes.every((b, i) => b === original[i]);
-    console.log(`check:       onnxruntime-web (wasm) decoded ${same ? 'every byte, CRC-32 verified' : 'OTHER BYTES'} in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+    const same =
+      verified && bytes.length === original.length && bytes.every((b, i) => b === original[i]);
+    console.log(
+      `check:       onnxruntime-web (wasm) decoded ${same ? 'every byte, CRC-32 verified' : 'OTHER BYTES'} in ${((performance.now() - t0) / 1000).toFixed(2)} s`,
+    );
     if (!same) process.exit(1);
   } catch (e) {
     console.log(`check:       onnxruntime-web (wasm) could not decode it: ${e.message}`);

@@ -23,7 +23,8 @@ async function model() {
 const fromB64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 function toB64(u8) {
   let s = '';
-  for (let i = 0; i < u8.length; i += 0x8000) s += String.fromCharCode(...u8.subarray(i, i + 0x8000));
+  for (let i = 0; i < u8.length; i += 0x8000)
+    s += String.fromCharCode(...u8.subarray(i, i + 0x8000));
   return btoa(s);
 }
 
@@ -33,7 +34,9 @@ export const hasTolerance = () => supportsTolerance(dc);
 export async function compressB64(textB64, encoderOptions) {
   const m = await model();
   try {
-    return toB64(await compress(dc, m, OnnxByteModel.id, fromB64(textB64), undefined, encoderOptions));
+    return toB64(
+      await compress(dc, m, OnnxByteModel.id, fromB64(textB64), undefined, encoderOptions),
+    );
   } finally {
     await m.release();
   }

@@ -11,7 +11,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as dc from 'distribution-coder';
-import { compress, decompress, supportsTolerance, FLOAT32_TOLERANCE } from '../../examples/models/codec.mjs';
+import {
+  compress,
+  decompress,
+  supportsTolerance,
+  FLOAT32_TOLERANCE,
+} from '../../examples/models/codec.mjs';
 import { launchChromium } from './chromium.mjs';
 import { startDemoServer } from '../../scripts/serve-demo.mjs';
 import { crossRuntimeTexts, nativeModel } from '../js/cross-runtime-helpers.mjs';
@@ -31,7 +36,9 @@ before(async () => {
   demoUrl = started.url;
   browser = await launchChromium();
   await browser.page.goto(new URL('/examples/data/SOURCES.md', started.url).href);
-  await browser.page.evaluate(() => import('/test/browser/cross-runtime-page.mjs').then(() => undefined));
+  await browser.page.evaluate(() =>
+    import('/test/browser/cross-runtime-page.mjs').then(() => undefined),
+  );
 });
 after(async () => {
   if (browser) await browser.close();
@@ -40,9 +47,11 @@ after(async () => {
 
 const b64 = (u8) => Buffer.from(u8).toString('base64');
 const unb64 = (s) => new Uint8Array(Buffer.from(s, 'base64'));
-const inPage = (fn, arg) => browser.page.evaluate(
-  async ([name, a]) => (await import('/test/browser/cross-runtime-page.mjs'))[name](...a), [fn, arg],
-);
+const inPage = (fn, arg) =>
+  browser.page.evaluate(
+    async ([name, a]) => (await import('/test/browser/cross-runtime-page.mjs'))[name](...a),
+    [fn, arg],
+  );
 
 async function nodeCompress(text, options) {
   return compress(dc, await nativeModel(), 2, text, undefined, options);
@@ -63,89 +72,142 @@ function checkDetected(results, texts) {
   results.forEach((r, i) => {
     if (r.error) {
       failed++;
-      assert.equal(r.error.codeName, 'DC_ERR_FRAME_CHECKSUM', `text ${texts[i].name}: ${r.error.message}`);
+      assert.equal(
+        r.error.codeName,
+        'DC_ERR_FRAME_CHECKSUM',
+        `text ${texts[i].name}: ${r.error.message}`,
+      );
     } else {
       assert.ok(r.verified, `text ${texts[i].name}: decoded without verification`);
-      assert.deepEqual(r.bytes, texts[i].bytes, `text ${texts[i].name}: other bytes returned without an error`);
+      assert.deepEqual(
+        r.bytes,
+        texts[i].bytes,
+        `text ${texts[i].name}: other bytes returned without an error`,
+      );
     }
   });
   // The runtimes' probabilities differ at every step (bench:cross-runtime): on these texts
   // the exact mode goes wrong, which is why the tolerant mode exists.
-  assert.ok(failed > 0, 'the exact mode decoded every text across runtimes: the premise of this test changed');
+  assert.ok(
+    failed > 0,
+    'the exact mode decoded every text across runtimes: the premise of this test changed',
+  );
 }
 
-test('exact mode: native-encoded texts fail in Chromium (wasm) only with DC_ERR_FRAME_CHECKSUM', { timeout: 300_000 }, async () => {
-  assert.equal(await inPage('hasTolerance', []), TOLERANT, 'the page and Node load the same library');
-  const results = [];
-  for (const t of TEXTS) {
-    // Small chunks: the failure is reported at the end of the first wrong chunk.
-    const file = await nodeCompress(t.bytes, { stepsPerChunk: 256 });
-    const r = await inPage('decompressB64', [b64(file)]);
-    results.push(r.error ? r : { bytes: unb64(r.bytes), verified: r.verified });
-  }
-  checkDetected(results, TEXTS);
-  assert.deepEqual(browser.errors, []);
-});
+test(
+  'exact mode: native-encoded texts fail in Chromium (wasm) only with DC_ERR_FRAME_CHECKSUM',
+  { timeout: 300_000 },
+  async () => {
+    assert.equal(
+      await inPage('hasTolerance', []),
+      TOLERANT,
+      'the page and Node load the same library',
+    );
+    const results = [];
+    for (const t of TEXTS) {
+      // Small chunks: the failure is reported at the end of the first wrong chunk.
+      const file = await nodeCompress(t.bytes, { stepsPerChunk: 256 });
+      const r = await inPage('decompressB64', [b64(file)]);
+      results.push(r.error ? r : { bytes: unb64(r.bytes), verified: r.verified });
+    }
+    checkDetected(results, TEXTS);
+    assert.deepEqual(browser.errors, []);
+  },
+);
 
-test('exact mode: Chromium-encoded texts fail with onnxruntime-node only with DC_ERR_FRAME_CHECKSUM', { timeout: 300_000 }, async () => {
-  const results = [];
-  for (const t of TEXTS) {
-    const file = unb64(await inPage('compressB64', [b64(t.bytes), { stepsPerChunk: 256 }]));
-    results.push(await nodeDecompress(file));
-  }
-  checkDetected(results, TEXTS);
-});
+test(
+  'exact mode: Chromium-encoded texts fail with onnxruntime-node only with DC_ERR_FRAME_CHECKSUM',
+  { timeout: 300_000 },
+  async () => {
+    const results = [];
+    for (const t of TEXTS) {
+      const file = unb64(await inPage('compressB64', [b64(t.bytes), { stepsPerChunk: 256 }]));
+      results.push(await nodeDecompress(file));
+    }
+    checkDetected(results, TEXTS);
+  },
+);
 
-test(`tolerant mode at tau = ${FLOAT32_TOLERANCE}: native -> Chromium and Chromium -> native, every text`, { timeout: 300_000 }, async () => {
-  assert.ok(TOLERANT, 'FramedEncoder accepts and stores { tolerance }');
-  for (const t of TEXTS) {
-    const fromNode = await nodeCompress(t.bytes, { tolerance: FLOAT32_TOLERANCE });
-    const inChromium = await inPage('decompressB64', [b64(fromNode)]);
-    assert.equal(inChromium.error, undefined, `text ${t.name}, native -> Chromium: ${inChromium.error && inChromium.error.message}`);
-    assert.ok(inChromium.verified);
-    assert.deepEqual(unb64(inChromium.bytes), t.bytes, `text ${t.name}, native -> Chromium`);
+test(
+  `tolerant mode at tau = ${FLOAT32_TOLERANCE}: native -> Chromium and Chromium -> native, every text`,
+  { timeout: 300_000 },
+  async () => {
+    assert.ok(TOLERANT, 'FramedEncoder accepts and stores { tolerance }');
+    for (const t of TEXTS) {
+      const fromNode = await nodeCompress(t.bytes, { tolerance: FLOAT32_TOLERANCE });
+      const inChromium = await inPage('decompressB64', [b64(fromNode)]);
+      assert.equal(
+        inChromium.error,
+        undefined,
+        `text ${t.name}, native -> Chromium: ${inChromium.error && inChromium.error.message}`,
+      );
+      assert.ok(inChromium.verified);
+      assert.deepEqual(unb64(inChromium.bytes), t.bytes, `text ${t.name}, native -> Chromium`);
 
-    const fromChromium = unb64(await inPage('compressB64', [b64(t.bytes), { tolerance: FLOAT32_TOLERANCE }]));
-    const inNode = await nodeDecompress(fromChromium);
-    assert.equal(inNode.error, undefined, `text ${t.name}, Chromium -> native: ${inNode.error && inNode.error.message}`);
-    assert.ok(inNode.verified);
-    assert.deepEqual(inNode.bytes, t.bytes, `text ${t.name}, Chromium -> native`);
-    const exact = await nodeCompress(t.bytes);
-    console.log(`# ${t.name}: ${t.bytes.length} bytes; exact ${exact.length} bytes (${((8 * exact.length) / t.bytes.length).toFixed(3)} bits/char), tolerant ${fromNode.length} bytes (${((8 * fromNode.length) / t.bytes.length).toFixed(3)} bits/char)`);
-  }
-  assert.deepEqual(browser.errors, []);
-});
+      const fromChromium = unb64(
+        await inPage('compressB64', [b64(t.bytes), { tolerance: FLOAT32_TOLERANCE }]),
+      );
+      const inNode = await nodeDecompress(fromChromium);
+      assert.equal(
+        inNode.error,
+        undefined,
+        `text ${t.name}, Chromium -> native: ${inNode.error && inNode.error.message}`,
+      );
+      assert.ok(inNode.verified);
+      assert.deepEqual(inNode.bytes, t.bytes, `text ${t.name}, Chromium -> native`);
+      const exact = await nodeCompress(t.bytes);
+      console.log(
+        `# ${t.name}: ${t.bytes.length} bytes; exact ${exact.length} bytes (${((8 * exact.length) / t.bytes.length).toFixed(3)} bits/char), tolerant ${fromNode.length} bytes (${((8 * fromNode.length) / t.bytes.length).toFixed(3)} bits/char)`,
+      );
+    }
+    assert.deepEqual(browser.errors, []);
+  },
+);
 
-test('the story: examples/node/server-compress.mjs (onnxruntime-node) writes a file the demo page opens', { timeout: 300_000 }, async () => {
-  mkdirSync(OUT, { recursive: true });
-  const t = TEXTS[1];
-  writeFileSync(`${OUT}story.txt`, t.bytes);
-  const args = [`${ROOT}examples/node/server-compress.mjs`, `${OUT}story.txt`, '--out', `${OUT}story.dcx`];
-  execFileSync(process.execPath, args, { stdio: 'pipe' });
+test(
+  'the story: examples/node/server-compress.mjs (onnxruntime-node) writes a file the demo page opens',
+  { timeout: 300_000 },
+  async () => {
+    mkdirSync(OUT, { recursive: true });
+    const t = TEXTS[1];
+    writeFileSync(`${OUT}story.txt`, t.bytes);
+    const args = [
+      `${ROOT}examples/node/server-compress.mjs`,
+      `${OUT}story.txt`,
+      '--out',
+      `${OUT}story.dcx`,
+    ];
+    execFileSync(process.execPath, args, { stdio: 'pipe' });
 
-  const page = await browser.context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => {
-    // Chromium asks a new tab for /favicon.ico; the demo has none (a 404, not the page's error).
-    if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) errors.push(`${m.text()} (${m.location().url})`);
-  });
-  page.on('request', (r) => {
-    const u = new URL(r.url());
-    if (!['localhost', '127.0.0.1'].includes(u.hostname) && !['blob:', 'data:'].includes(u.protocol)) errors.push(`request to ${u.href}`);
-  });
-  try {
-    await page.goto(demoUrl);
-    await page.waitForSelector('body[data-ready="yes"]', { timeout: 60_000 });
-    await page.setInputFiles('#dcx-file', `${OUT}story.dcx`);
-    await page.waitForSelector('#restored[data-verified]', { timeout: 300_000 });
-    await page.waitForSelector('body[data-busy="no"]');
-    const status = await page.locator('#restore-status').textContent();
-    assert.equal(await page.getAttribute('#restored', 'data-verified'), 'yes', status);
-    assert.equal(await page.inputValue('#restored'), new TextDecoder().decode(t.bytes));
-    assert.match(status, /tolerant stream/);
-  } finally {
-    await page.close();
-  }
-  assert.deepEqual(errors, []);
-});
+    const page = await browser.context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      // Chromium asks a new tab for /favicon.ico; the demo has none (a 404, not the page's error).
+      if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico'))
+        errors.push(`${m.text()} (${m.location().url})`);
+    });
+    page.on('request', (r) => {
+      const u = new URL(r.url());
+      if (
+        !['localhost', '127.0.0.1'].includes(u.hostname) &&
+        !['blob:', 'data:'].includes(u.protocol)
+      )
+        errors.push(`request to ${u.href}`);
+    });
+    try {
+      await page.goto(demoUrl);
+      await page.waitForSelector('body[data-ready="yes"]', { timeout: 60_000 });
+      await page.setInputFiles('#dcx-file', `${OUT}story.dcx`);
+      await page.waitForSelector('#restored[data-verified]', { timeout: 300_000 });
+      await page.waitForSelector('body[data-busy="no"]');
+      const status = await page.locator('#restore-status').textContent();
+      assert.equal(await page.getAttribute('#restored', 'data-verified'), 'yes', status);
+      assert.equal(await page.inputValue('#restored'), new TextDecoder().decode(t.bytes));
+      assert.match(status, /tolerant stream/);
+    } finally {
+      await page.close();
+    }
+    assert.deepEqual(errors, []);
+  },
+);

@@ -1,6 +1,11 @@
 // Shared by the cross-runtime tests (not a test file: node --test runs *.test.mjs).
 import { readFileSync } from 'node:fs';
-import { OnnxByteModel, NATIVE_SESSION, loadOnnxRuntimeNative, loadOnnxRuntimeForNode } from '../../examples/models/onnx-model.mjs';
+import {
+  OnnxByteModel,
+  NATIVE_SESSION,
+  loadOnnxRuntimeNative,
+  loadOnnxRuntimeForNode,
+} from '../../examples/models/onnx-model.mjs';
 
 const ROOT = new URL('../../', import.meta.url);
 const MODEL = readFileSync(new URL('examples/models/byte-mlp.onnx', ROOT));

@@ -14,7 +14,10 @@ const cases = JSON.parse(Buffer.concat(chunks).toString('utf8'));
 
 // Serves js/, dist/ and this folder's codec_cases.mjs; the page itself is empty.
 const server = createServer(async (req, res) => {
-  const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^\/+/, '');
+  const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(
+    /^\/+/,
+    '',
+  );
   if (path === '') {
     res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>cross</title>');
     return;
@@ -25,7 +28,11 @@ const server = createServer(async (req, res) => {
   }
   try {
     const body = await readFile(join(root, path));
-    res.writeHead(200, { 'content-type': path.endsWith('.wasm') ? 'application/wasm' : 'text/javascript' }).end(body);
+    res
+      .writeHead(200, {
+        'content-type': path.endsWith('.wasm') ? 'application/wasm' : 'text/javascript',
+      })
+      .end(body);
   } catch {
     res.writeHead(404).end();
   }

@@ -26,7 +26,11 @@ export function runCases(lib, cases) {
     dec.startDecoding(fromHex(c.python_hex));
     const decoded = c.symbols.map((_, t) => dec.decodeStep(row(t), dtype));
     dec.free();
-    const fenc = new FramedEncoder({ format: c.format, modelId: c.model_id, stepsPerChunk: c.steps_per_chunk });
+    const fenc = new FramedEncoder({
+      format: c.format,
+      modelId: c.model_id,
+      stepsPerChunk: c.steps_per_chunk,
+    });
     for (let t = 0; t < c.symbols.length; t++) fenc.encodeStep(row(t), c.symbols[t], dtype);
     const frameHex = toHex(fenc.finish());
     const fdec = new FramedDecoder(fromHex(c.python_frame_hex), { modelId: c.model_id });

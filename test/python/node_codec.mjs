@@ -5,4 +5,6 @@ import { runCases } from './codec_cases.mjs';
 
 const chunks = [];
 for await (const c of process.stdin) chunks.push(c);
-process.stdout.write(JSON.stringify(runCases(lib, JSON.parse(Buffer.concat(chunks).toString('utf8')))));
+process.stdout.write(
+  JSON.stringify(runCases(lib, JSON.parse(Buffer.concat(chunks).toString('utf8')))),
+);
