@@ -108,11 +108,13 @@ typedef enum dc_result {
                                     the encoder's (dc_frame_reader_error_info names it). */
     DC_ERR_FRAME_CORRUPT = 21,   /* Damaged data: the header's or a chunk's CRC-32 of its
                                     bytes fails, or the chunk layout is broken. */
-    DC_ERR_FRAME_END = 22        /* Every step of the container has been decoded. */
+    DC_ERR_FRAME_END = 22,       /* Every step of the container has been decoded. */
+    DC_ERR_BAD_TOLERANCE = 23    /* The tolerance is not 0 or in (0, 1e-2], or a tolerance
+                                    was asked of the python-0.1 format. */
 } dc_result;
 
 /* Number of dc_result values; every value below it has a name. */
-#define DC_RESULT_COUNT 23
+#define DC_RESULT_COUNT 24
 
 /* "DC_ERR_NAN" for DC_ERR_NAN; "DC_ERR_UNKNOWN" for values that are not results. */
 DC_API const char *dc_result_name(int result);
@@ -136,6 +138,29 @@ typedef struct dc_coder dc_coder;
 /* Create a coder in the encoding state. allocator may be NULL (malloc/realloc/free). */
 DC_API dc_result dc_coder_create(dc_format format, const dc_allocator *allocator,
                                  dc_coder **out);
+
+/* Tolerant mode (docs/FORMAT.md, "Tolerant mode"): with tolerance tau > 0 the decoder
+   returns exactly the encoded symbols whenever every element of its distribution is within
+   relative distance tau of the encoder's (|p'_i - p_i| <= tau * p_i), for example when the
+   two sides run the model on different runtimes. Costs a little compression (about 1% at
+   tau = 1e-5 on LLM-like distributions, bench/README.md). Both sides must use the same tau;
+   it is used as ceil(tau * 2^32) / 2^32 (dc_coder_tolerance gives that value). */
+#define DC_MAX_TOLERANCE 1e-2
+
+typedef struct dc_coder_options {
+    int32_t format;       /* a dc_format */
+    uint32_t reserved0;   /* 0 */
+    double tolerance;     /* 0 = exact mode (the bytes of dc_coder_create); else (0, 1e-2] */
+    uint32_t reserved[4]; /* 0 */
+} dc_coder_options;
+
+/* Create a coder with options (NULL options = dc_coder_create(DC_FORMAT_DEFAULT, ...)).
+   DC_ERR_BAD_TOLERANCE for a NaN, negative or too large tolerance, or any tolerance with
+   DC_FORMAT_PYTHON_0_1. */
+DC_API dc_result dc_coder_create_with_options(const dc_coder_options *options,
+                                              const dc_allocator *allocator, dc_coder **out);
+/* The tolerance the coder uses (ceil(tau * 2^32) / 2^32), 0 in the exact mode. */
+DC_API double dc_coder_tolerance(const dc_coder *coder);
 /* Free a coder and its buffers. NULL is a no-op. */
 DC_API void dc_coder_free(dc_coder *coder);
 /* Return a coder to a fresh encoding state; keeps its buffers for reuse. */
@@ -217,6 +242,7 @@ typedef struct dc_frame_info {
     int32_t format;
     uint32_t model_id_len;
     uint32_t header_size; /* bytes before the first chunk */
+    double tolerance;     /* tolerant mode's tau (header version 2), 0 for the exact mode */
 } dc_frame_info;
 
 /* CRC-32 (IEEE, as zlib's crc32): dc_crc32(dc_crc32(0, a, n), b, m) is the CRC of a then b. */
@@ -228,6 +254,14 @@ DC_API uint32_t dc_crc32(uint32_t crc, const void *data, size_t size);
 DC_API dc_result dc_frame_writer_create(dc_format format, const uint8_t *model_id,
                                         size_t model_id_len, uint32_t steps_per_chunk,
                                         const dc_allocator *allocator, dc_frame_writer **out);
+/* As dc_frame_writer_create, with the coder options: a tolerance (tolerant mode) is stored
+   in the header (container version 2) and readers decode with it. */
+DC_API dc_result dc_frame_writer_create_with_options(const dc_coder_options *options,
+                                                     const uint8_t *model_id,
+                                                     size_t model_id_len,
+                                                     uint32_t steps_per_chunk,
+                                                     const dc_allocator *allocator,
+                                                     dc_frame_writer **out);
 /* NULL is a no-op. */
 DC_API void dc_frame_writer_free(dc_frame_writer *writer);
 /* Same arguments and errors as dc_coder_encode_step. */

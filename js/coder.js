@@ -5,14 +5,15 @@ import {
   DTYPE_CODES,
   DTYPE_NAMES,
   DTYPE_SIZES,
-  FORMAT_CODES,
   MAX_MATRIX,
   MAX_VOCAB,
   DistributionCoderError,
   checkCount,
+  checkTolerantFormat,
   libraryError,
   parseDtype,
   parseFormat,
+  parseTolerance,
   readOptions,
   runtime,
   show,
@@ -33,6 +34,7 @@ const viewOwners = new WeakMap();
 /** The options of new DistributionCoder(): name -> parser (one line per option). */
 export const CODER_OPTIONS = {
   format: parseFormat,
+  tolerance: parseTolerance,
 };
 
 // ---------------------------------------------------------------------------- content
@@ -477,12 +479,14 @@ export function disposable(...classes) {
 export class DistributionCoder {
   #s;
   #format;
+  #tolerance;
   #state = STATE_ENCODING;
 
   constructor(options) {
-    const { format } = readOptions(options, CODER_OPTIONS, '');
+    const { format, tolerance } = readOptions(options, CODER_OPTIONS, '');
+    checkTolerantFormat(format, tolerance);
     const rt = runtime();
-    const r = rt.x.dc_coder_create(FORMAT_CODES[format], 0, rt.scratch);
+    const r = rt.x.dc_coder_create_with_options(rt.coderOptions(format, tolerance), 0, rt.scratch);
     rt.refresh();
     if (r !== 0) throw libraryError(rt, r, 'new DistributionCoder');
     this.#s = new Stage(
@@ -495,11 +499,17 @@ export class DistributionCoder {
       format === 'python-0.1' ? 0 : 1,
     );
     this.#format = format;
+    this.#tolerance = tolerance;
   }
 
   /** 'default' or 'python-0.1'. */
   get format() {
     return this.#format;
+  }
+
+  /** The tolerance the coder was created with (0: exact mode). */
+  get tolerance() {
+    return this.#tolerance;
   }
 
   /** Frees the coder's memory in the wasm module. Idempotent. */

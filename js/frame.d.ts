@@ -4,6 +4,9 @@ import type { Bytes, DecodeStep, DistributionViews, EncodeStep, Format } from '.
 export interface FramedEncoderOptions {
   /** Stream format of every chunk. Default 'default'. */
   format?: Format;
+  /** Tolerant mode (as DistributionCoder's option): tau in (0, 1e-2], stored in the header
+   * (container version 2) so the decoder uses it. 0 or omitted: exact mode (version 1). */
+  tolerance?: number;
   /** Identifier the decoder must match (a string is stored as UTF-8), at most 65535 bytes. */
   modelId?: string | Uint8Array;
   /** Steps per chunk, 1 to 2^24. Default 4096. */
@@ -14,6 +17,8 @@ export interface FramedEncoderOptions {
 export class FramedEncoder {
   constructor(options?: FramedEncoderOptions);
   readonly format: Format;
+  /** The tolerance the container is written with (0: exact mode). */
+  readonly tolerance: number;
   readonly stepsPerChunk: number;
   /** Steps encoded so far. */
   readonly steps: number;
@@ -38,6 +43,8 @@ export interface FrameInfo {
   steps: number;
   stepsPerChunk: number;
   chunks: number;
+  /** The container's tau as used (ceil(tau * 2^32) / 2^32); 0 for the exact mode. */
+  tolerance: number;
   modelId: Bytes;
 }
 
@@ -54,6 +61,8 @@ export class FramedDecoder {
   constructor(bytes: Uint8Array | ArrayBuffer, options?: FramedDecoderOptions);
   static inspect(bytes: Uint8Array | ArrayBuffer): FrameInfo;
   readonly format: Format;
+  /** The container's tolerance (see FrameInfo.tolerance); the decoder uses it. */
+  readonly tolerance: number;
   readonly steps: number;
   readonly stepsPerChunk: number;
   readonly chunks: number;

@@ -4,11 +4,12 @@
 // .code / .codeName name the problem and, for a chunk, .chunk / .firstStep / .endStep /
 // .step say where (read from dc_frame_error_info).
 import {
-  FORMAT_CODES,
   FORMAT_NAMES,
   DistributionCoderError,
+  checkTolerantFormat,
   libraryError,
   parseFormat,
+  parseTolerance,
   readOptions,
   runtime,
   show,
@@ -17,7 +18,7 @@ import {
 } from './runtime.js';
 import { Stage, disposable, symbolError } from './coder.js';
 
-const VERSION = 1; // DC_FRAME_VERSION, the version this library reads
+const VERSIONS = '1 and 2'; // the container versions this library reads (2: tolerant mode)
 const MAX_MODEL_ID = 65535;
 const MAX_STEPS_PER_CHUNK = 1 << 24;
 const DEFAULT_STEPS_PER_CHUNK = 4096;
@@ -52,6 +53,7 @@ function parseStepsPerChunk(per, what) {
 /** The options of new FramedEncoder() and new FramedDecoder(): name -> parser. */
 export const FRAMED_ENCODER_OPTIONS = {
   format: parseFormat,
+  tolerance: parseTolerance,
   stepsPerChunk: parseStepsPerChunk,
   modelId: parseModelId,
 };
@@ -125,7 +127,8 @@ function containerError(rt, b, expected) {
   }
   const where = { chunk: null, offset };
   const idLen = b.length >= 8 ? b[6] | (b[7] << 8) : 0;
-  const headerSize = 20 + idLen + 4;
+  const fixed = b[4] === 2 ? 24 : 20; // version 2 (tolerant) stores tau at offset 20
+  const headerSize = fixed + idLen + 4;
   switch (code) {
     case c.DC_ERR_FRAME_MAGIC:
       return frameError(rt, code, 'not a framed container: wrong magic bytes', where);
@@ -149,7 +152,7 @@ function containerError(rt, b, expected) {
       return frameError(
         rt,
         code,
-        `framed container version ${b[4]} is not supported (this library reads version ${VERSION})`,
+        `framed container version ${b[4]} is not supported (this library reads versions ${VERSIONS})`,
         where,
       );
     case c.DC_ERR_BAD_FORMAT:
@@ -159,7 +162,7 @@ function containerError(rt, b, expected) {
       return frameError(
         rt,
         code,
-        `framed container was written for model id ${name(b.subarray(20, 20 + idLen))}, not ${name(expected)}`,
+        `framed container was written for model id ${name(b.subarray(fixed, fixed + idLen))}, not ${name(expected)}`,
         where,
       );
     }
@@ -173,6 +176,13 @@ function containerError(rt, b, expected) {
           where,
         );
       }
+      if (b[4] === 2 && (offset === 5 || offset === 20))
+        return frameError(
+          rt,
+          code,
+          'framed container header is damaged (version 2 needs the default format and a tolerance in (0, 1e-2])',
+          where,
+        );
       if (offset === headerSize - 4)
         return frameError(
           rt,
@@ -224,6 +234,7 @@ function readerInfo(rt, ptr) {
     steps: rt.out64(ERR),
     stepsPerChunk: rt.out32((ERR + 16) / 4),
     chunks: rt.out64(ERR + 8),
+    tolerance: rt.f64[(rt.scratch + ERR + 32) >>> 3], // ceil(tau * 2^32) / 2^32, 0 if exact
     modelId: null,
   };
   rt.x.dc_frame_reader_model_id(ptr, rt.scratch, rt.scratch + 4);
@@ -238,19 +249,25 @@ function readerInfo(rt, ptr) {
 export class FramedEncoder {
   #s;
   #format;
+  #tolerance;
   #perChunk;
   #steps = 0; // set when the writer is released
   #result = null;
   #freed = false;
 
   constructor(options) {
-    const { format, stepsPerChunk, modelId } = readOptions(options, FRAMED_ENCODER_OPTIONS, '');
+    const { format, tolerance, stepsPerChunk, modelId } = readOptions(
+      options,
+      FRAMED_ENCODER_OPTIONS,
+      '',
+    );
+    checkTolerantFormat(format, tolerance);
     const rt = runtime();
     const ip = rt.copyIn(modelId, 'new FramedEncoder');
     let r;
     try {
-      r = rt.x.dc_frame_writer_create(
-        FORMAT_CODES[format],
+      r = rt.x.dc_frame_writer_create_with_options(
+        rt.coderOptions(format, tolerance),
         ip,
         modelId.length,
         stepsPerChunk,
@@ -272,11 +289,16 @@ export class FramedEncoder {
       format === 'python-0.1' ? 0 : 1,
     );
     this.#format = format;
+    this.#tolerance = tolerance;
     this.#perChunk = stepsPerChunk;
   }
 
   get format() {
     return this.#format;
+  }
+  /** The tolerance the container is written with (0: exact mode, container version 1). */
+  get tolerance() {
+    return this.#tolerance;
   }
   get stepsPerChunk() {
     return this.#perChunk;
@@ -386,6 +408,10 @@ export class FramedDecoder {
 
   get format() {
     return this.#h.format;
+  }
+  /** The container's tolerance (tolerant mode, ceil(tau * 2^32) / 2^32), 0 if exact. */
+  get tolerance() {
+    return this.#h.tolerance;
   }
   /** Number of steps in the container. */
   get steps() {

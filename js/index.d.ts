@@ -78,6 +78,12 @@ export interface CoderOptions {
   /** `'default'` (this project's range coder, docs/FORMAT.md) or `'python-0.1'` (the
    * streams of the Python package distribution-coder 0.1.x, byte for byte). */
   format?: Format;
+  /** Tolerant mode (docs/FORMAT.md section 5): a number tau in (0, 1e-2]. The decoder,
+   * created with the same tau, returns exactly the encoded symbols whenever every element
+   * of its distributions is within relative distance tau of the encoder's (another
+   * runtime's float32 results, for example). 0 or omitted: the exact mode. Not available
+   * with `'python-0.1'` (RangeError). */
+  tolerance?: number;
 }
 
 export interface EncodeStepsOptions {
@@ -109,6 +115,9 @@ export class DistributionCoder {
 
   /** The stream format this coder was created with. */
   readonly format: Format;
+
+  /** The tolerance this coder was created with (0: exact mode). */
+  readonly tolerance: number;
 
   /**
    * Encode `symbol` (an integer, 0 <= symbol < distribution.length) with `distribution`.

@@ -21,6 +21,7 @@ const REQUIRED_EXPORTS = [
   'dc_result_string',
   'dc_version_string',
   'dc_coder_create',
+  'dc_coder_create_with_options',
   'dc_coder_free',
   'dc_coder_reset',
   'dc_coder_reserve_output',
@@ -33,6 +34,7 @@ const REQUIRED_EXPORTS = [
   'dc_coder_decode_steps',
   'dc_crc32',
   'dc_frame_writer_create',
+  'dc_frame_writer_create_with_options',
   'dc_frame_writer_free',
   'dc_frame_writer_encode_step',
   'dc_frame_writer_steps',
@@ -111,6 +113,28 @@ export function parseFormat(format, arg) {
     throw new RangeError(`${arg} must be 'default' or 'python-0.1'; got ${show(format)}`);
   }
   return format;
+}
+
+const MAX_TOLERANCE = 1e-2; // DC_MAX_TOLERANCE
+
+/** Tolerant mode's tau (docs/FORMAT.md section 5): 0 (exact, the default) or (0, 1e-2]. */
+export function parseTolerance(tolerance, arg) {
+  if (tolerance === undefined) return 0;
+  if (typeof tolerance !== 'number')
+    throw new TypeError(`${arg} must be a number; got ${show(tolerance)}`);
+  if (!(tolerance >= 0 && tolerance <= MAX_TOLERANCE))
+    throw new RangeError(
+      `${arg} must be 0 (exact) or in (0, ${MAX_TOLERANCE}]; got ${show(tolerance)}`,
+    );
+  return tolerance;
+}
+
+/** The pair of options C refuses together (DC_ERR_BAD_TOLERANCE), refused as an argument. */
+export function checkTolerantFormat(format, tolerance) {
+  if (tolerance > 0 && format === 'python-0.1')
+    throw new RangeError(
+      `options.tolerance is not available with format 'python-0.1'; got ${show(tolerance)}`,
+    );
 }
 
 export function checkCount(value, name, max) {
@@ -241,6 +265,17 @@ class Runtime {
 
   resultString(code) {
     return this.strings[code] ?? (this.strings[code] = this.cString(this.x.dc_result_string(code)));
+  }
+
+  /** A dc_coder_options {i32 format, u32 0, f64 tolerance, u32[4] 0} at scratch + 16 (the
+   * create calls put their out pointer at scratch + 0); returns its address. */
+  coderOptions(format, tolerance) {
+    this.refresh();
+    const p = this.scratch + 16;
+    this.u32.fill(0, p >>> 2, (p + 40) >>> 2);
+    this.i32[p >>> 2] = FORMAT_CODES[format];
+    this.f64[(p + 8) >>> 3] = tolerance;
+    return p;
   }
 
   /** The u32 at scratch word `i`. */

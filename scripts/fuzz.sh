@@ -15,7 +15,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CC=${CC:-clang}
 SECONDS_PER_TARGET=${FUZZ_SECONDS:-60}
 BUILD=${FUZZ_BUILD_DIR:-$ROOT/build-fuzz}
-TARGETS=${*:-decode quantize roundtrip frame}
+TARGETS=${*:-decode quantize roundtrip frame tolerant}
 
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g"
 

@@ -25,7 +25,10 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-npm ci --no-audit --no-fund
+# onnxruntime-node's postinstall only downloads CUDA providers (offline it fails; the CPU
+# binaries ship in the package): package.json's allowScripts denies it on npm >= 11, the
+# variable skips it on older npm.
+ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 # The Python module for Debian's python3 (from this checkout's C sources; no package index).
 # As root into /usr/local, otherwise into the user's site-packages.
 if [ "$(id -u)" -ne 0 ]; then pip_where=--user; else pip_where=; fi

@@ -31,6 +31,7 @@ static const char *const result_names[DC_RESULT_COUNT] = {
     "DC_ERR_FRAME_CHECKSUM",
     "DC_ERR_FRAME_CORRUPT",
     "DC_ERR_FRAME_END",
+    "DC_ERR_BAD_TOLERANCE",
 };
 
 static const char *const result_strings[DC_RESULT_COUNT] = {
@@ -60,6 +61,7 @@ static const char *const result_strings[DC_RESULT_COUNT] = {
     "framed container: damaged data (a header or chunk CRC-32 fails, or the chunk layout "
     "is broken)",
     "framed container: every step has been decoded",
+    "the tolerance is not 0 or in (0, 1e-2], or was asked of the python-0.1 format",
 };
 
 const char *dc_result_name(int result)
@@ -123,6 +125,8 @@ static const dc_format_ops *format_ops(int format)
 
 static const dc_format_ops *ops_of(const dc_coder *c)
 {
+    if (c->tolerance_q)
+        return &dc_tolerant_format_ops;
     return format_ops(c->format);
 }
 
@@ -170,6 +174,48 @@ dc_result dc_coder_create(dc_format format, const dc_allocator *allocator, dc_co
     begin_encoding(c);
     *out = c;
     return DC_OK;
+}
+
+dc_result dc_coder_set_tolerance_q(dc_coder *c, uint32_t q)
+{
+    if (q > DC_TOL_MAX_Q || (q && c->format != DC_FORMAT_DEFAULT))
+        return DC_ERR_BAD_TOLERANCE;
+    c->tolerance_q = q;
+    begin_encoding(c);
+    return DC_OK;
+}
+
+dc_result dc_coder_create_with_options(const dc_coder_options *options,
+                                       const dc_allocator *allocator, dc_coder **out)
+{
+    if (!options)
+        return dc_coder_create(DC_FORMAT_DEFAULT, allocator, out);
+    const double tau = options->tolerance;
+    if (!(tau >= 0 && tau <= DC_MAX_TOLERANCE)) /* also refuses NaN */
+        return DC_ERR_BAD_TOLERANCE;
+    /* Exact: tau * 2^32 is a power-of-two scaling; ceil so the guarantee covers tau. */
+    double scaled = tau * 4294967296.0;
+    uint32_t q = (uint32_t)scaled;
+    if ((double)q < scaled)
+        q++;
+    if (q && options->format == DC_FORMAT_PYTHON_0_1)
+        return DC_ERR_BAD_TOLERANCE;
+    dc_coder *c;
+    dc_result r = dc_coder_create(options->format, allocator, &c);
+    if (r != DC_OK)
+        return r;
+    r = dc_coder_set_tolerance_q(c, q);
+    if (r != DC_OK) {
+        dc_coder_free(c);
+        return r;
+    }
+    *out = c;
+    return DC_OK;
+}
+
+double dc_coder_tolerance(const dc_coder *c)
+{
+    return c ? c->tolerance_q / 4294967296.0 : 0;
 }
 
 void dc_coder_free(dc_coder *c)

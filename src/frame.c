@@ -13,7 +13,8 @@
 
 /* magic 4, version 1, format 1, id length 2, steps 8, steps per chunk 4; then the id and
    the header CRC */
-#define FRAME_FIXED_HEADER   20u
+#define FRAME_FIXED_HEADER    20u
+#define FRAME_FIXED_HEADER_V2 24u /* version 2: + tolerance (u32, tau * 2^32) */
 #define FRAME_CHUNK_OVERHEAD 12u /* length 4, data CRC 4, symbols CRC 4 */
 
 static const uint8_t frame_magic[4] = {0x89, 'D', 'C', 'F'};
@@ -96,7 +97,22 @@ dc_result dc_frame_writer_create(dc_format format, const uint8_t *model_id, size
                                  uint32_t steps_per_chunk, const dc_allocator *allocator,
                                  dc_frame_writer **out)
 {
+    dc_coder_options o;
+    memset(&o, 0, sizeof o);
+    o.format = format;
+    return dc_frame_writer_create_with_options(&o, model_id, model_id_len, steps_per_chunk,
+                                               allocator, out);
+}
+
+dc_result dc_frame_writer_create_with_options(const dc_coder_options *options,
+                                              const uint8_t *model_id, size_t model_id_len,
+                                              uint32_t steps_per_chunk,
+                                              const dc_allocator *allocator, dc_frame_writer **out)
+{
     const dc_allocator *a;
+    if (!options)
+        return DC_ERR_NULL_ARGUMENT;
+    const int format = options->format;
     if (!out || (!model_id && model_id_len > 0))
         return DC_ERR_NULL_ARGUMENT;
     dc_result r = dc_pick_allocator(allocator, &a);
@@ -116,25 +132,37 @@ dc_result dc_frame_writer_create(dc_format format, const uint8_t *model_id, size
     w->alloc = *a;
     w->steps_per_chunk = steps_per_chunk;
     w->crc = 0xFFFFFFFFu;
-    w->header_len = FRAME_FIXED_HEADER + model_id_len + 4;
+    dc_coder *coder;
+    r = dc_coder_create_with_options(options, a, &coder);
+    if (r != DC_OK) {
+        a->free_fn(a->opaque, w);
+        return r;
+    }
+    w->coder = coder;
+    /* Version 2 (tolerant mode) adds the tolerance after the fixed fields. */
+    const uint32_t tol = coder->tolerance_q;
+    const size_t fixed = tol ? FRAME_FIXED_HEADER_V2 : FRAME_FIXED_HEADER;
+    w->header_len = fixed + model_id_len + 4;
     w->cap = w->header_len + 256;
     w->buf = (uint8_t *)a->malloc_fn(a->opaque, w->cap);
-    r = w->buf ? dc_coder_create(format, a, &w->coder) : DC_ERR_OUT_OF_MEMORY;
+    r = w->buf ? DC_OK : DC_ERR_OUT_OF_MEMORY;
     if (r != DC_OK) {
-        a->free_fn(a->opaque, w->buf);
+        dc_coder_free(w->coder);
         a->free_fn(a->opaque, w);
         return r;
     }
     uint8_t *h = w->buf;
     memcpy(h, frame_magic, 4);
-    h[4] = DC_FRAME_VERSION;
+    h[4] = tol ? 2 : DC_FRAME_VERSION;
     h[5] = (uint8_t)format;
     h[6] = (uint8_t)model_id_len;
     h[7] = (uint8_t)(model_id_len >> 8);
     put64(h + 8, 0); /* steps: written by dc_frame_writer_finish */
     put32(h + 16, steps_per_chunk);
+    if (tol)
+        put32(h + 20, tol);
     if (model_id_len > 0)
-        memcpy(h + FRAME_FIXED_HEADER, model_id, model_id_len);
+        memcpy(h + fixed, model_id, model_id_len);
     put32(h + w->header_len - 4, 0); /* header CRC: written by dc_frame_writer_finish */
     w->len = w->header_len;
     *out = w;
@@ -283,7 +311,7 @@ static dc_result parse(const uint8_t *b, size_t size, const uint8_t *expected_id
         header_error(e, DC_ERR_FRAME_TRUNCATED, size);
         return DC_ERR_FRAME_TRUNCATED;
     }
-    if (b[4] != DC_FRAME_VERSION) {
+    if (b[4] != DC_FRAME_VERSION && b[4] != 2) {
         header_error(e, DC_ERR_FRAME_VERSION, 4);
         return DC_ERR_FRAME_VERSION;
     }
@@ -292,7 +320,8 @@ static dc_result parse(const uint8_t *b, size_t size, const uint8_t *expected_id
         return DC_ERR_FRAME_TRUNCATED;
     }
     const size_t id_len = (size_t)b[6] | ((size_t)b[7] << 8);
-    const size_t header_len = FRAME_FIXED_HEADER + id_len + 4;
+    const size_t fixed = b[4] == 2 ? FRAME_FIXED_HEADER_V2 : FRAME_FIXED_HEADER;
+    const size_t header_len = fixed + id_len + 4;
     if (size < header_len) {
         header_error(e, DC_ERR_FRAME_TRUNCATED, size);
         return DC_ERR_FRAME_TRUNCATED;
@@ -306,6 +335,11 @@ static dc_result parse(const uint8_t *b, size_t size, const uint8_t *expected_id
         header_error(e, DC_ERR_BAD_FORMAT, 5);
         return DC_ERR_BAD_FORMAT;
     }
+    const uint32_t tol = b[4] == 2 ? get32(b + 20) : 0;
+    if (b[4] == 2 && (format != DC_FORMAT_DEFAULT || tol == 0 || tol > DC_TOL_MAX_Q)) {
+        header_error(e, DC_ERR_FRAME_CORRUPT, format != DC_FORMAT_DEFAULT ? 5 : 20);
+        return DC_ERR_FRAME_CORRUPT;
+    }
     const uint64_t steps = get64(b + 8);
     const uint32_t per_chunk = get32(b + 16);
     if (per_chunk == 0 || per_chunk > DC_FRAME_MAX_STEPS_PER_CHUNK) {
@@ -313,8 +347,8 @@ static dc_result parse(const uint8_t *b, size_t size, const uint8_t *expected_id
         return DC_ERR_FRAME_CORRUPT;
     }
     if (expected_id && (expected_len != id_len ||
-                        (id_len > 0 && memcmp(expected_id, b + FRAME_FIXED_HEADER, id_len)))) {
-        header_error(e, DC_ERR_FRAME_MODEL_ID, FRAME_FIXED_HEADER);
+                        (id_len > 0 && memcmp(expected_id, b + fixed, id_len)))) {
+        header_error(e, DC_ERR_FRAME_MODEL_ID, fixed);
         return DC_ERR_FRAME_MODEL_ID;
     }
     /* Walk the chunks: each must be whole, and the last must end the data. */
@@ -340,6 +374,7 @@ static dc_result parse(const uint8_t *b, size_t size, const uint8_t *expected_id
     info->format = format;
     info->model_id_len = (uint32_t)id_len;
     info->header_size = (uint32_t)header_len;
+    info->tolerance = tol / 4294967296.0;
     return DC_OK;
 }
 
@@ -372,7 +407,10 @@ dc_result dc_frame_reader_create(const uint8_t *bytes, size_t size,
     rd->alloc = *a;
     rd->data = (uint8_t *)a->malloc_fn(a->opaque, size);
     r = rd->data ? dc_coder_create(info.format, a, &rd->coder) : DC_ERR_OUT_OF_MEMORY;
+    if (r == DC_OK) /* the exact tolerance of the header (checked by parse) */
+        r = dc_coder_set_tolerance_q(rd->coder, bytes[4] == 2 ? get32(bytes + 20) : 0);
     if (r != DC_OK) {
+        dc_coder_free(rd->coder);
         a->free_fn(a->opaque, rd->data);
         a->free_fn(a->opaque, rd);
         header_error(error, r, 0);
@@ -414,7 +452,7 @@ dc_result dc_frame_reader_model_id(const dc_frame_reader *r, const uint8_t **id,
 {
     if (!r || !id || !len)
         return DC_ERR_NULL_ARGUMENT;
-    *id = r->data + FRAME_FIXED_HEADER;
+    *id = r->data + r->info.header_size - 4 - r->info.model_id_len;
     *len = r->info.model_id_len;
     return DC_OK;
 }

@@ -34,6 +34,23 @@ typedef struct dc_py01_decoder {
     uint64_t bitpos;   /* next bit to read; bits past the end read as 0 */
 } dc_py01_decoder;
 
+/* Tolerant mode (tolerant.c): the default format's range coder plus the adaptive models
+   of its escape flags, one per tree depth. */
+#define DC_TOL_DEPTHS 24
+typedef struct dc_tol_models {
+    uint32_t n0[DC_TOL_DEPTHS], n1[DC_TOL_DEPTHS]; /* flags 0 / 1 seen (halved when large) */
+} dc_tol_models;
+
+typedef struct dc_tol_encoder {
+    dc_range_encoder rc; /* first member: the default format's functions use it as renc */
+    dc_tol_models m;
+} dc_tol_encoder;
+
+typedef struct dc_tol_decoder {
+    dc_range_decoder rc;
+    dc_tol_models m;
+} dc_tol_decoder;
+
 /* Everything a step mutates lives in this union plus out_len / in_pos, so a batch can be
    rolled back by restoring a copy of them (bytes below out_len are never rewritten). */
 typedef union dc_coder_state {
@@ -41,11 +58,14 @@ typedef union dc_coder_state {
     dc_range_decoder rdec;
     dc_py01_encoder penc;
     dc_py01_decoder pdec;
+    dc_tol_encoder tenc;
+    dc_tol_decoder tdec;
 } dc_coder_state;
 
 struct dc_coder {
     int format;
     int state;  /* enum dc_state */
+    uint32_t tolerance_q; /* tolerant mode: tau = tolerance_q / 2^32; 0 = exact mode */
     dc_allocator alloc;
     dc_coder_state st;
     uint8_t *out;            /* encoder output */
@@ -76,6 +96,14 @@ typedef struct dc_format_ops {
 
 extern const dc_format_ops dc_default_format_ops;
 extern const dc_format_ops dc_py01_format_ops;
+extern const dc_format_ops dc_tolerant_format_ops;
+
+/* The default format's range coder step: code [cum, cum + freq) of total (< 2^32). The
+   caller has reserved pending + 8 output bytes. */
+void dc_range_encode_interval(dc_coder *c, uint64_t cum, uint64_t freq, uint64_t total);
+/* The tolerance of a coder in its exact form; 0 < q <= DC_TOL_MAX_Q or 0 (exact). */
+#define DC_TOL_MAX_Q 42949673u /* ceil(1e-2 * 2^32) */
+dc_result dc_coder_set_tolerance_q(dc_coder *c, uint32_t q);
 
 /* The formats this library knows (the one format check). */
 static inline int dc_format_known(int format)

@@ -75,7 +75,7 @@ static void shift_low(dc_coder *c)
     e->carry = 0;
 }
 
-static void encode_interval(dc_coder *c, uint64_t cum, uint64_t freq, uint64_t total)
+void dc_range_encode_interval(dc_coder *c, uint64_t cum, uint64_t freq, uint64_t total)
 {
     dc_range_encoder *e = &c->st.renc;
     const uint64_t r = e->range / total;
@@ -160,7 +160,7 @@ static dc_result default_encode_step(dc_coder *c, const void *dist, int dtype, s
     const dc_result r = dc_out_reserve(c, c->st.renc.pending + 8);
     if (r != DC_OK)
         return r;
-    encode_interval(c, cum, next - cum, plan.total);
+    dc_range_encode_interval(c, cum, next - cum, plan.total);
     return DC_OK;
 }
 

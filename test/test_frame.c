@@ -429,7 +429,7 @@ static void test_header_fields(void)
     dc_frame_reader *r = NULL;
 
     memcpy(d, b, size);
-    d[4] = 2; /* a future version: refused before the CRC is looked at */
+    d[4] = 3; /* a future version: refused before the CRC is looked at */
     CHECK_RESULT(dc_frame_reader_create(d, size, NULL, 0, NULL, &r, &info),
                  DC_ERR_FRAME_VERSION);
     CHECK(info.offset == 4);

@@ -131,7 +131,8 @@ async function decompressFile(file, original) {
     $('restored').value = new TextDecoder().decode(bytes);
     const same =
       original && original.length === bytes.length && original.every((b, i) => b === bytes[i]);
-    const what = `${bytes.length} bytes in ${(msg.ms / 1000).toFixed(2)} s with ${msg.modelLabel}`;
+    const tolerant = msg.tolerance ? `, tolerant stream (tau = ${msg.tolerance})` : '';
+    const what = `${bytes.length} bytes in ${(msg.ms / 1000).toFixed(2)} s with ${msg.modelLabel}${tolerant}`;
     if (!msg.verified)
       status('restore-status', `Decompressed ${what}, but not every chunk was verified.`, 'bad');
     else if (original)
@@ -145,7 +146,12 @@ async function decompressFile(file, original) {
     else status('restore-status', `Verified: ${what}; every chunk's CRC-32 matches.`, 'ok');
     $('restored').dataset.verified = msg.verified && (!original || same) ? 'yes' : 'no';
   } catch (e) {
-    status('restore-status', `Decompression failed: ${e.message}`, 'bad');
+    // A file from another runtime (a server's onnxruntime-node, PyTorch, a GPU) decodes here
+    // only if it was written in the tolerant mode: docs/cross-runtime.md.
+    const hint = /DC_ERR_FRAME_CHECKSUM/.test(e.message)
+      ? ' Was it compressed with another runtime of the model? Then it must be written with a tolerance (docs/cross-runtime.md).'
+      : '';
+    status('restore-status', `Decompression failed: ${e.message}${hint}`, 'bad');
     $('restored').dataset.verified = 'no';
   } finally {
     setBusy(false);

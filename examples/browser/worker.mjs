@@ -3,7 +3,7 @@
 //               { type: 'decompress', file: ArrayBuffer }
 // Messages out: { type: 'progress', done, total }
 //               { type: 'compressed', file: ArrayBuffer, ms, modelLabel }
-//               { type: 'decompressed', bytes: ArrayBuffer, verified, ms, modelLabel }
+//               { type: 'decompressed', bytes: ArrayBuffer, verified, tolerance, ms, modelLabel }
 //               { type: 'error', message }
 import * as dc from '../../js/index.js';
 import { compress, decompress, modelIdOf } from '../models/codec.mjs';
@@ -71,12 +71,18 @@ self.onmessage = async (event) => {
       const modelId = modelIdOf(dc, new Uint8Array(msg.file));
       const { model, label } = await makeModel(modelId);
       const t0 = performance.now();
-      const { bytes, verified } = await decompress(dc, model, new Uint8Array(msg.file), progress);
+      const { bytes, verified, tolerance } = await decompress(
+        dc,
+        model,
+        new Uint8Array(msg.file),
+        progress,
+      );
       const ms = performance.now() - t0;
       if (model.release) await model.release();
-      postMessage({ type: 'decompressed', bytes: bytes.buffer, verified, ms, modelLabel: label }, [
-        bytes.buffer,
-      ]);
+      postMessage(
+        { type: 'decompressed', bytes: bytes.buffer, verified, tolerance, ms, modelLabel: label },
+        [bytes.buffer],
+      );
     }
   } catch (e) {
     postMessage({ type: 'error', message: e && e.message ? e.message : String(e) });

@@ -37,9 +37,11 @@ export function modelIdOf(lib, file) {
 /**
  * Compress `bytes` (Uint8Array) with `model`, whose class id is `modelId`. Returns the
  * container bytes. onProgress(done, total) is called every 1024 bytes and at the end.
+ * encoderOptions go to FramedEncoder (e.g. { tolerance }, when the file is to be decoded by
+ * another runtime: docs/cross-runtime.md).
  */
-export async function compress(lib, model, modelId, bytes, onProgress) {
-  const enc = new lib.FramedEncoder({ modelId: containerModelId(modelId) });
+export async function compress(lib, model, modelId, bytes, onProgress, encoderOptions = {}) {
+  const enc = new lib.FramedEncoder({ ...encoderOptions, modelId: containerModelId(modelId) });
   try {
     for (let i = 0; i < bytes.length; i++) {
       // distributionView() hands back the same view each call unless wasm memory grew
@@ -62,7 +64,7 @@ export async function compress(lib, model, modelId, bytes, onProgress) {
 
 /**
  * Decompress a file made by compress() with the same kind of model (a fresh one). Returns
- * { bytes, verified }: verified is true when every chunk passed its symbols' CRC-32 (a
+ * { bytes, verified, tolerance }: verified is true when every chunk passed its symbols' CRC-32 (a
  * mismatch throws a DistributionCoderError naming the chunk, as does a damaged file or a
  * file made with another model).
  */
@@ -82,8 +84,41 @@ export async function decompress(lib, model, file, onProgress) {
       if (onProgress && (i + 1) % PROGRESS_EVERY === 0) await onProgress(i + 1, length);
     }
     if (onProgress) await onProgress(length, length);
-    return { bytes: out, verified: dec.verifiedSteps === length };
+    // tolerance: the file's tau when it was written in the tolerant mode (null otherwise).
+    return { bytes: out, verified: dec.verifiedSteps === length, tolerance: dec.tolerance ?? null };
   } finally {
     dec.free();
   }
 }
+
+/**
+ * Whether this build of the library has the tolerant mode (issue #12): FramedEncoder accepts
+ * { tolerance } and writes it (a build that refuses the unknown option, or one that would
+ * ignore it and write the exact container, does not have it).
+ */
+export function supportsTolerance(lib, tolerance = 1e-5) {
+  const empty = (options) => {
+    const enc = new lib.FramedEncoder(options);
+    try {
+      return enc.finish();
+    } finally {
+      enc.free();
+    }
+  };
+  let tolerant;
+  try {
+    tolerant = empty({ tolerance });
+  } catch (e) {
+    if (e instanceof TypeError || e instanceof RangeError) return false;
+    throw e;
+  }
+  const exact = empty({});
+  return tolerant.length !== exact.length || tolerant.some((b, i) => b !== exact[i]);
+}
+
+/**
+ * The tolerance for files decoded by another float32 runtime (onnxruntime-node vs
+ * onnxruntime-web): 6.5x the largest relative difference measured between them, 1.53e-5
+ * (docs/cross-runtime.md, npm run bench:cross-runtime).
+ */
+export const FLOAT32_TOLERANCE = 1e-4;

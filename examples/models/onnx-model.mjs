@@ -8,11 +8,13 @@
 //   -> MatMul W2 -> Add b2 -> Softmax
 //   output "probs"    float32 [1, 256]: P(next byte = b)
 //
-// Determinism: the encoder and the decoder must get bit-identical probabilities. They do when
-// both run the same onnxruntime-web build (the version is pinned in package.json) with one
+// Determinism: in the exact mode, the encoder and the decoder must get bit-identical
+// probabilities. They do when both run the same onnxruntime-web build (the version is pinned in package.json) with one
 // thread (ort.env.wasm.numThreads = 1) and the same session options: ORT's WebAssembly
 // kernels then do the same float operations in the same order on every machine and browser.
-// A file compressed with one ORT version may not decompress with another.
+// A file compressed with one ORT version may not decompress with another. Another runtime
+// (onnxruntime-node's native CPU kernels, PyTorch, a GPU) gives probabilities that differ in
+// the last bits: a file made there decodes only in the tolerant mode (docs/cross-runtime.md).
 //
 // Copies per step: the input (CONTEXT int32) is copied into ORT's memory by ORT; ORT returns
 // the output as a new Float32Array copied out of its own wasm memory. A pre-allocated CPU
@@ -24,17 +26,28 @@ export const CONTEXT = 8;
 export const EMBED = 16;
 export const HIDDEN = 192;
 
+/** Session options for onnxruntime-web (single-threaded WebAssembly kernels). */
+export const WASM_SESSION = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
+/** Session options for onnxruntime-node: native CPU kernels, one thread, sequential. */
+export const NATIVE_SESSION = {
+  executionProviders: ['cpu'],
+  graphOptimizationLevel: 'all',
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+  executionMode: 'sequential',
+};
+
 export class OnnxByteModel {
   static id = 2;
   static label = `ONNX next-byte network (${CONTEXT}-byte context, onnxruntime-web)`;
 
-  /** ort: the onnxruntime-web module; modelBytes: the .onnx file (Uint8Array/ArrayBuffer). */
-  static async create(ort, modelBytes) {
+  /**
+   * ort: the onnxruntime-web module (or onnxruntime-node with NATIVE_SESSION); modelBytes: the
+   * .onnx file (Uint8Array/ArrayBuffer); sessionOptions: WASM_SESSION unless given.
+   */
+  static async create(ort, modelBytes, sessionOptions = WASM_SESSION) {
     const bytes = modelBytes instanceof Uint8Array ? modelBytes : new Uint8Array(modelBytes);
-    const session = await ort.InferenceSession.create(bytes, {
-      executionProviders: ['wasm'],
-      graphOptimizationLevel: 'all',
-    });
+    const session = await ort.InferenceSession.create(bytes, sessionOptions);
     return new OnnxByteModel(ort, session);
   }
 
@@ -67,6 +80,13 @@ export class OnnxByteModel {
 export async function loadOnnxRuntimeForNode() {
   const ort = await import('onnxruntime-web');
   ort.env.wasm.numThreads = 1;
+  ort.env.logLevel = 'error';
+  return ort;
+}
+
+/** onnxruntime-node (a devDependency: native CPU kernels), for create(ort, bytes, NATIVE_SESSION). */
+export async function loadOnnxRuntimeNative() {
+  const ort = await import('onnxruntime-node');
   ort.env.logLevel = 'error';
   return ort;
 }

@@ -56,7 +56,7 @@ class Writer {
 
 // ---- ONNX messages ----
 
-export const DataType = { FLOAT: 1, INT32: 6, INT64: 7 };
+export const DataType = { FLOAT: 1, INT32: 6, INT64: 7, FLOAT16: 10, BFLOAT16: 16 };
 const AttributeType = { FLOAT: 1, INT: 2, INTS: 7 };
 
 /** TensorProto: name, dims, data_type and raw_data (little-endian bytes). */
@@ -79,6 +79,10 @@ function tensorProto({ name, dims, dataType, data }) {
     raw = new Uint8Array(4 * data.length);
     const dv = new DataView(raw.buffer);
     data.forEach((x, i) => dv.setInt32(4 * i, x, true));
+  } else if (dataType === DataType.FLOAT16 || dataType === DataType.BFLOAT16) {
+    raw = new Uint8Array(2 * data.length); // data: the 16-bit patterns
+    const dv = new DataView(raw.buffer);
+    data.forEach((x, i) => dv.setUint16(2 * i, x, true));
   } else throw new Error(`unsupported data type ${dataType}`);
   w.lengthDelimited(9, raw); // raw_data
   return w;

@@ -644,6 +644,7 @@ typedef struct {
     PyObject_HEAD
     dc_coder *coder;
     int format;
+    double tolerance; /* as given; 0 in the exact mode */
     int list_dtype;
     int busy;        /* a batch call runs without the GIL */
     int last_copied; /* test hook: the last input was copied, not read in place */
@@ -677,21 +678,60 @@ static const char *format_name(int format)
     return format == DC_FORMAT_PYTHON_0_1 ? "python-0.1" : "default";
 }
 
+/* tolerance=None/absent -> 0 (exact); else a real number, 0 or in (0, DC_MAX_TOLERANCE], and
+   not with python-0.1 (the C library refuses the same: DC_ERR_BAD_TOLERANCE). */
+static int tolerance_of(PyObject *o, int format, const char *what, double *tau)
+{
+    *tau = 0;
+    if (!o || o == Py_None)
+        return 0;
+    if (PyBool_Check(o) || !(PyFloat_Check(o) || PyLong_Check(o))) {
+        PyErr_Format(PyExc_TypeError, "%s: tolerance must be a number; got %R", what, o);
+        return -1;
+    }
+    const double t = PyFloat_AsDouble(o);
+    if (t == -1.0 && PyErr_Occurred())
+        return -1;
+    if (!(t >= 0 && t <= DC_MAX_TOLERANCE)) { /* also NaN */
+        PyErr_Format(PyExc_ValueError, "%s: tolerance must be 0 (exact) or in (0, 0.01]; got %R",
+                     what, o);
+        return -1;
+    }
+    if (t > 0 && format == DC_FORMAT_PYTHON_0_1) {
+        PyErr_Format(PyExc_ValueError,
+                     "%s: tolerance is not available with format 'python-0.1'; got %R", what, o);
+        return -1;
+    }
+    *tau = t;
+    return 0;
+}
+
+static dc_coder_options coder_options(int format, double tau)
+{
+    dc_coder_options o;
+    memset(&o, 0, sizeof o);
+    o.format = format;
+    o.tolerance = tau;
+    return o;
+}
+
 static int coder_init(Coder *self, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"format", NULL};
-    PyObject *fmt = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:DistributionCoder", kwlist, &fmt))
+    static char *kwlist[] = {"format", "tolerance", NULL};
+    PyObject *fmt = NULL, *tol = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|O$O:DistributionCoder", kwlist, &fmt, &tol))
         return -1;
     int format;
-    if (format_of(fmt, &format) < 0)
+    double tau;
+    if (format_of(fmt, &format) < 0 || tolerance_of(tol, format, "DistributionCoder", &tau) < 0)
         return -1;
     if (self->busy) {
         PyErr_SetString(PyExc_RuntimeError, "DistributionCoder is in use by another thread");
         return -1;
     }
     dc_coder *c = NULL;
-    const dc_result r = dc_coder_create(format, NULL, &c);
+    const dc_coder_options opt = coder_options(format, tau);
+    const dc_result r = dc_coder_create_with_options(&opt, NULL, &c);
     if (r != DC_OK) {
         raise_code(r, "DistributionCoder: %s (%s)", dc_result_string(r), dc_result_name(r));
         return -1;
@@ -699,6 +739,7 @@ static int coder_init(Coder *self, PyObject *args, PyObject *kw)
     dc_coder_free(self->coder);
     self->coder = c;
     self->format = format;
+    self->tolerance = tau;
     self->list_dtype = format == DC_FORMAT_PYTHON_0_1 ? DC_DTYPE_F32 : DC_DTYPE_F64;
     return 0;
 }
@@ -1200,8 +1241,16 @@ static PyMethodDef coder_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+static PyObject *coder_get_tolerance(Coder *self, void *unused)
+{
+    (void)unused;
+    return PyFloat_FromDouble(self->tolerance);
+}
+
 static PyGetSetDef coder_getset[] = {
     {"format", (getter)coder_get_format, NULL, "'default' or 'python-0.1'", NULL},
+    {"tolerance", (getter)coder_get_tolerance, NULL, "the tolerance given (0.0: exact mode)",
+     NULL},
     {"closed", (getter)coder_get_closed, NULL, "True after close()", NULL},
     {"_last_input_copied", (getter)coder_get_copied, NULL, "test hook", NULL},
     {NULL, NULL, NULL, NULL, NULL},
@@ -1212,8 +1261,9 @@ static PyTypeObject CoderType = {
     .tp_name = "distribution_coder.DistributionCoder",
     .tp_basicsize = sizeof(Coder),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
-    .tp_doc = "DistributionCoder(format='default'): an arithmetic coder over per-step "
-              "distributions ('python-0.1' reads and writes the original package's streams).",
+    .tp_doc = "DistributionCoder(format='default', *, tolerance=0.0): an arithmetic coder over "
+              "per-step distributions ('python-0.1' reads and writes the original package's "
+              "streams; tolerance > 0 is the tolerant mode, docs/FORMAT.md section 5).",
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)coder_init,
     .tp_dealloc = (destructor)coder_dealloc,
@@ -1237,19 +1287,22 @@ typedef struct {
     PyObject_HEAD
     dc_frame_writer *w;
     int format;
+    double tolerance;
     int list_dtype;
     uint32_t steps_per_chunk;
 } FramedEncoder;
 
 static int fenc_init(FramedEncoder *self, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"format", "model_id", "steps_per_chunk", NULL};
-    PyObject *fmt = NULL, *mid = NULL;
+    static char *kwlist[] = {"format", "model_id", "steps_per_chunk", "tolerance", NULL};
+    PyObject *fmt = NULL, *mid = NULL, *tol = NULL;
     Py_ssize_t spc = DC_FRAME_DEFAULT_STEPS_PER_CHUNK;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|$OOn:FramedEncoder", kwlist, &fmt, &mid, &spc))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|$OOnO:FramedEncoder", kwlist, &fmt, &mid, &spc,
+                                     &tol))
         return -1;
     int format;
-    if (format_of(fmt, &format) < 0)
+    double tau;
+    if (format_of(fmt, &format) < 0 || tolerance_of(tol, format, "FramedEncoder", &tau) < 0)
         return -1;
     if (spc < 1 || (size_t)spc > DC_FRAME_MAX_STEPS_PER_CHUNK) {
         PyErr_Format(PyExc_ValueError, "FramedEncoder: steps_per_chunk must be 1 to %u; got %zd",
@@ -1266,8 +1319,10 @@ static int fenc_init(FramedEncoder *self, PyObject *args, PyObject *kw)
         return -1;
     }
     dc_frame_writer *w = NULL;
-    const dc_result r = dc_frame_writer_create(format, (const uint8_t *)PyBytes_AS_STRING(id),
-                                               (size_t)PyBytes_GET_SIZE(id), (uint32_t)spc, NULL, &w);
+    const dc_coder_options opt = coder_options(format, tau);
+    const dc_result r = dc_frame_writer_create_with_options(
+        &opt, (const uint8_t *)PyBytes_AS_STRING(id), (size_t)PyBytes_GET_SIZE(id), (uint32_t)spc,
+        NULL, &w);
     Py_DECREF(id);
     if (r != DC_OK) {
         raise_code(r, "FramedEncoder: %s (%s)", dc_result_string(r), dc_result_name(r));
@@ -1278,6 +1333,7 @@ static int fenc_init(FramedEncoder *self, PyObject *args, PyObject *kw)
     self->format = format;
     self->list_dtype = format == DC_FORMAT_PYTHON_0_1 ? DC_DTYPE_F32 : DC_DTYPE_F64;
     self->steps_per_chunk = (uint32_t)spc;
+    self->tolerance = tau;
     return 0;
 }
 
@@ -1363,6 +1419,12 @@ static PyObject *fenc_get_format(FramedEncoder *self, void *unused)
     return PyUnicode_FromString(format_name(self->format));
 }
 
+static PyObject *fenc_get_tolerance(FramedEncoder *self, void *unused)
+{
+    (void)unused;
+    return PyFloat_FromDouble(self->tolerance);
+}
+
 static PyObject *fenc_get_spc(FramedEncoder *self, void *unused)
 {
     (void)unused;
@@ -1383,6 +1445,8 @@ static PyGetSetDef fenc_getset[] = {
     {"steps", (getter)fenc_get_steps, NULL, "steps encoded so far", NULL},
     {"format", (getter)fenc_get_format, NULL, "'default' or 'python-0.1'", NULL},
     {"steps_per_chunk", (getter)fenc_get_spc, NULL, "steps per chunk", NULL},
+    {"tolerance", (getter)fenc_get_tolerance, NULL, "the tolerance given (0.0: exact mode)",
+     NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -1391,8 +1455,9 @@ static PyTypeObject FramedEncoderType = {
     .tp_name = "distribution_coder.FramedEncoder",
     .tp_basicsize = sizeof(FramedEncoder),
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "FramedEncoder(*, format='default', model_id=b'', steps_per_chunk=4096): writes "
-              "the framed container (docs/FORMAT.md).",
+    .tp_doc = "FramedEncoder(*, format='default', model_id=b'', steps_per_chunk=4096, "
+              "tolerance=0.0): writes the framed container (docs/FORMAT.md; a tolerance is "
+              "stored in the header, container version 2).",
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)fenc_init,
     .tp_dealloc = (destructor)fenc_dealloc,
@@ -1551,6 +1616,7 @@ static PyObject *fdec_get(FramedDecoder *self, void *which)
     case 2: return PyLong_FromUnsignedLong(i->steps_per_chunk);
     case 3: return PyUnicode_FromString(format_name(i->format));
     case 4: return PyLong_FromUnsignedLongLong(self->position);
+    case 7: return PyFloat_FromDouble(i->tolerance);
     case 5: { /* a chunk's symbols are verified when its last step is decoded */
         uint64_t v = self->position - self->position % (i->steps_per_chunk ? i->steps_per_chunk : 1);
         return PyLong_FromUnsignedLongLong(self->position == i->steps ? i->steps : v);
@@ -1586,6 +1652,8 @@ static PyGetSetDef fdec_getset[] = {
     {"verified_steps", (getter)fdec_get, NULL, "steps whose chunk passed its symbols' CRC",
      (void *)5},
     {"model_id", (getter)fdec_get, NULL, "the stored model identifier (bytes)", (void *)6},
+    {"tolerance", (getter)fdec_get, NULL,
+     "the container's tolerance as used (ceil(tau * 2**32) / 2**32); 0.0: exact mode", (void *)7},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -109,7 +109,11 @@ typedef struct g_layout {
 
 static const g_layout layouts[4] = {{23, 8, 127}, {52, 11, 1023}, {10, 5, 15}, {7, 8, 127}};
 static const char *const dtype_names[4] = {"f32", "f64", "f16", "bf16"};
-static const char *const format_names[2] = {"default", "python01"};
+static const char *const format_names[3] = {"default", "python01", "tolerant"};
+
+/* "tolerant" cases: the default format's tolerant mode, tau by dtype (f32, f64, f16, bf16),
+   one per grid class but class 1 (docs/FORMAT.md section 5.4). */
+static const double tolerant_tau[4] = {1e-5, 4e-5, 1e-4, 1e-3};
 
 /* Bits of mant * 2^exp in dtype, truncated toward zero; the largest finite value if it is
    larger (the shapes keep below that). */
@@ -318,15 +322,16 @@ static int shape_runs_huge(int shape)
            shape == SHAPE_NEAR_2M32;
 }
 
-/* Case index -> case; returns 0 past the last case. Default-format cases come first. */
+/* Case index -> case; returns 0 past the last case. Default-format cases come first, then
+   python-0.1, then the tolerant mode (appended: the earlier lines never move). */
 static int case_at(size_t index, g_case *c)
 {
     size_t k = 0;
-    for (int format = 0; format < 2; format++)
+    for (int format = 0; format < 3; format++)
         for (int dtype = 0; dtype < 4; dtype++)
             for (int shape = 0; shape < SHAPE_COUNT; shape++)
                 for (size_t v = 0; v < VOCAB_COUNT; v++) {
-                    if (vocabs[v] == 262144 && !shape_runs_huge(shape))
+                    if (vocabs[v] == 262144 && (!shape_runs_huge(shape) || format == 2))
                         continue;
                     if (k++ != index)
                         continue;
@@ -478,8 +483,12 @@ static void run_case(const g_case *c, g_kernel_stats *kst, g_result *res)
     }
 
     /* step by step; a refused step is skipped and must leave the coder as it was */
-    if (dc_coder_create(c->format, NULL, &enc) != DC_OK ||
-        dc_coder_create(c->format, NULL, &dec) != DC_OK)
+    dc_coder_options opts;
+    memset(&opts, 0, sizeof opts);
+    opts.format = c->format == 2 ? DC_FORMAT_DEFAULT : c->format;
+    opts.tolerance = c->format == 2 ? tolerant_tau[c->dtype] : 0;
+    if (dc_coder_create_with_options(&opts, NULL, &enc) != DC_OK ||
+        dc_coder_create_with_options(&opts, NULL, &dec) != DC_OK)
         FAIL("cannot create coders");
     for (size_t t = 0; t < c->steps; t++) {
         const dc_result e = dc_coder_encode_step(enc, matrix + t * row_bytes, c->dtype, n, symbols[t]);

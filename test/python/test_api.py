@@ -338,3 +338,94 @@ def test_batches_release_the_gil_and_a_busy_coder_refuses_other_threads():
         done.set()
         th.join()
     assert "busy" in seen
+
+
+# ---- tolerant mode (docs/FORMAT.md section 5)
+
+def moved(m, tau, seed):
+    """m with every element moved by at most tau relative (float64, then re-checked)."""
+    rng = np.random.default_rng(seed)
+    u = rng.choice([-1.0, 1.0, 0.5, -0.5], size=m.shape) * tau
+    q = m * (1 + u)
+    q[np.abs(q - m) > tau * m] = m[np.abs(q - m) > tau * m]
+    return q
+
+
+def test_tolerance_arguments():
+    assert DistributionCoder().tolerance == 0.0
+    assert DistributionCoder(tolerance=1e-5).tolerance == 1e-5
+    assert DistributionCoder(tolerance=0).tolerance == 0.0
+    for bad in (-1e-6, 0.0101, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="tolerance must be 0"):
+            DistributionCoder(tolerance=bad)
+        with pytest.raises(ValueError, match="tolerance must be 0"):
+            FramedEncoder(tolerance=bad)
+    for bad in ("1e-5", True, [1e-5]):
+        with pytest.raises(TypeError, match="tolerance must be a number"):
+            DistributionCoder(tolerance=bad)
+    with pytest.raises(ValueError, match="python-0.1"):
+        DistributionCoder("python-0.1", tolerance=1e-5)
+    with pytest.raises(ValueError, match="python-0.1"):
+        FramedEncoder(format="python-0.1", tolerance=1e-5)
+    assert DistributionCoder("python-0.1", tolerance=0).format == "python-0.1"
+
+
+def test_tolerance_zero_is_the_exact_mode():
+    a = stepwise("default", P, SYMS)
+    with DistributionCoder(tolerance=0.0) as c:
+        for row, s in zip(P, SYMS):
+            c.encode_step(row, s)
+        assert c.finish_encoding() == a
+
+
+@pytest.mark.parametrize("tau", [1e-5, 1e-4, 1e-3])
+def test_tolerant_round_trip_with_moved_distributions(tau):
+    m = P.astype(np.float32)
+    with DistributionCoder(tolerance=tau) as c:
+        for row, s in zip(m, SYMS):
+            c.encode_step(row, s)
+        data = c.finish_encoding()
+    q = moved(m.astype(np.float64), tau, seed=3).astype(np.float32)
+    # float32 rounding may move an element a little past tau: keep only the ones within it
+    far = np.abs(q.astype(np.float64) - m) > tau * m
+    q[far] = m[far]
+    assert (q != m).mean() > 0.5
+    with DistributionCoder(tolerance=tau) as d:
+        d.start_decoding(data)
+        assert [d.decode_step(row) for row in q] == SYMS
+        d.reset()
+        d.start_decoding(data)
+        assert d.decode_steps(q) == SYMS
+
+
+def test_exact_mode_does_not_survive_the_same_moves():
+    # what the tolerant mode is for: the exact mode's decoder goes wrong somewhere
+    tau = 1e-3
+    data = stepwise("default", P, SYMS)
+    q = moved(P, tau, seed=3)
+    with DistributionCoder() as d:
+        d.start_decoding(data)
+        try:
+            got = [d.decode_step(row) for row in q]
+        except DistributionCoderError:
+            got = None
+    assert got != SYMS
+
+
+def test_framed_container_carries_tau():
+    tau = 1e-4
+    enc = FramedEncoder(model_id="m", steps_per_chunk=16, tolerance=tau)
+    assert enc.tolerance == tau
+    for row, s in zip(P, SYMS):
+        enc.encode_step(row, s)
+    data = enc.finish()
+    assert data[4] == 2  # container version 2: the tolerant mode
+    dec = FramedDecoder(data, model_id="m")
+    # stored as q = ceil(tau * 2^32): the decoder reports q / 2^32
+    assert dec.tolerance == np.ceil(tau * 2**32) / 2**32
+    assert [dec.decode_step(row) for row in moved(P, tau, seed=4)] == SYMS
+    assert dec.verified_steps == 40
+    exact = FramedEncoder(model_id="m")
+    exact.encode_step(P[0], SYMS[0])
+    plain = exact.finish()
+    assert plain[4] == 1 and FramedDecoder(plain, model_id="m").tolerance == 0.0
