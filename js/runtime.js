@@ -1,7 +1,7 @@
 // distribution-coder: the runtime shared by js/coder.js and js/frame.js: loading and
 // instantiating the WebAssembly module, the error class, result codes (read from the module),
 // and the argument helpers. Nothing here is public except what js/index.js re-exports.
-import inlineWasmBase64, { nosimdWasmBase64 } from '../dist/wasm-inline.js';
+import inlineWasmBase64 from '../dist/wasm-inline.js';
 
 export const MAX_VOCAB = 16777216; // DC_MAX_VOCAB, 2^24
 export const MAX_MATRIX = 268435455; // elements of a batch matrix (2 GiB of f64)
@@ -416,7 +416,13 @@ function inlineBytes() {
   const env = (globalThis.process && globalThis.process.env) || {};
   const simd = env.DC_WASM_NOSIMD !== '1' && WebAssembly.validate(SIMD_PROBE);
   moduleKind = simd ? 'simd' : 'nosimd';
-  return base64ToBytes(simd ? inlineWasmBase64 : nosimdWasmBase64);
+  return simd ? base64ToBytes(inlineWasmBase64) : nosimdBytes();
+}
+
+/** The module built without SIMD, fetched only by engines that need it (a separate chunk for
+ * bundlers). instantiate() awaits it; the CommonJS build inlines it instead. */
+async function nosimdBytes() {
+  return base64ToBytes((await import('../dist/wasm-inline-nosimd.js')).default);
 }
 
 /**

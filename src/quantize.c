@@ -3,50 +3,6 @@
 
 #include "dtype.h"
 
-/* Field layout of each dtype: mantissa bits, exponent bits, exponent of the smallest
-   subnormal's unit (so a value is M * 2^(e_field - bias - mant_bits) for normals). */
-typedef struct dc_layout {
-    unsigned mant_bits, exp_bits;
-    int min_exp; /* exponent of the unit of M for subnormals: 1 - bias - mant_bits */
-} dc_layout;
-
-static const dc_layout layouts[4] = {
-    {23, 8, -149},   /* f32 */
-    {52, 11, -1074}, /* f64 */
-    {10, 5, -24},    /* f16 */
-    {7, 8, -133},    /* bf16 */
-};
-
-/* |value| = *mant * 2^*exp2, exactly, for a finite element. */
-static void decompose(uint64_t bits, int dtype, uint64_t *mant, int *exp2)
-{
-    const dc_layout *l = &layouts[dtype];
-    const uint64_t m = bits & (((uint64_t)1 << l->mant_bits) - 1);
-    const unsigned e = (unsigned)(bits >> l->mant_bits) & ((1u << l->exp_bits) - 1);
-    if (e == 0) {
-        *mant = m;
-        *exp2 = l->min_exp;
-    } else {
-        *mant = m | ((uint64_t)1 << l->mant_bits);
-        *exp2 = l->min_exp + (int)e - 1;
-    }
-}
-
-static uint64_t shift_scaled(uint64_t mant, int sh)
-{
-    if (sh >= 0)
-        return mant << sh; /* callers guarantee the result fits */
-    return sh <= -64 ? 0 : mant >> -sh;
-}
-
-uint64_t dc_quantize_one(const void *dist, int dtype, size_t i, int k)
-{
-    uint64_t mant;
-    int exp2;
-    decompose(dc_elem_bits(dist, dtype, i), dtype, &mant, &exp2);
-    return shift_scaled(mant, exp2 + k);
-}
-
 static int bit_length(uint64_t v)
 {
     int n = 0;
@@ -59,7 +15,7 @@ static int bit_length(uint64_t v)
 
 dc_result dc_check_values(const void *dist, int dtype, size_t n, uint64_t *max_mag)
 {
-    const dc_layout *l = &layouts[dtype];
+    const dc_layout *l = &dc_layouts[dtype];
     const uint64_t sign = (uint64_t)1 << (l->exp_bits + l->mant_bits);
     const uint64_t inf = dc_inf_bits(dtype);
     uint64_t max = 0;
@@ -89,7 +45,7 @@ dc_result dc_scan_max_exponent(const void *dist, int dtype, size_t n, int *max_e
         return DC_ERR_NO_MASS;
     uint64_t mant;
     int exp2;
-    decompose(max_mag, dtype, &mant, &exp2);
+    dc_decompose(max_mag, dtype, &mant, &exp2);
     *max_exp = bit_length(mant) - 1 + exp2;
     return DC_OK;
 }
@@ -127,7 +83,7 @@ int dc_scaled_choose_k(int dtype, const dc_scan_info *info, int kg, uint64_t q, 
     if (info->neg || info->key >= key_of(dc_inf_bits(dtype), dtype) || info->key == 0)
         return DC_SCALED_INVALID;
     /* floor(log2 max): the key's top set bit relative to the unit of the value 1 */
-    const unsigned mb = dtype == DC_DTYPE_F64 ? 20 : layouts[dtype].mant_bits; /* in the key */
+    const unsigned mb = dtype == DC_DTYPE_F64 ? 20 : dc_layouts[dtype].mant_bits; /* in the key */
     const unsigned e = info->key >> mb;
     const int log2max = e != 0 ? (int)e - (int)(one >> mb)
                                : bit_length(info->key) - 1 - (int)mb - (int)(one >> mb) + 1;

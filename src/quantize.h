@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "distribution_coder.h"
+#include "dtype.h"
 
 /* Elements per block sum kept while decoding: the search scans one block. */
 #define DC_BLOCK_SIZE 256
@@ -46,8 +47,52 @@ enum { DC_SCALED_DONE, DC_SCALED_RETRY, DC_SCALED_NEED_Q32, DC_SCALED_INVALID };
 int dc_scaled_choose_k(int dtype, const dc_scan_info *info, int kg, uint64_t q, size_t n,
                        int *k);
 
-/* floor(|dist[i]| * 2^K) for a finite element; the caller guarantees it is < 2^64. */
-uint64_t dc_quantize_one(const void *dist, int dtype, size_t i, int k);
+/* Field layout of each dtype: mantissa bits, exponent bits, exponent of the smallest
+   subnormal's unit (so a value is M * 2^(e_field - bias - mant_bits) for normals). */
+typedef struct dc_layout {
+    unsigned mant_bits, exp_bits;
+    int min_exp; /* exponent of the unit of M for subnormals: 1 - bias - mant_bits */
+} dc_layout;
+
+static const dc_layout dc_layouts[4] = {
+    {23, 8, -149},   /* f32 */
+    {52, 11, -1074}, /* f64 */
+    {10, 5, -24},    /* f16 */
+    {7, 8, -133},    /* bf16 */
+};
+
+/* |value| = *mant * 2^*exp2, exactly, for a finite element. */
+static inline void dc_decompose(uint64_t bits, int dtype, uint64_t *mant, int *exp2)
+{
+    const dc_layout *l = &dc_layouts[dtype];
+    const uint64_t m = bits & (((uint64_t)1 << l->mant_bits) - 1);
+    const unsigned e = (unsigned)(bits >> l->mant_bits) & ((1u << l->exp_bits) - 1);
+    if (e == 0) {
+        *mant = m;
+        *exp2 = l->min_exp;
+    } else {
+        *mant = m | ((uint64_t)1 << l->mant_bits);
+        *exp2 = l->min_exp + (int)e - 1;
+    }
+}
+
+static inline uint64_t dc_shift_scaled(uint64_t mant, int sh)
+{
+    if (sh >= 0)
+        return mant << sh; /* callers guarantee the result fits */
+    return sh <= -64 ? 0 : mant >> -sh;
+}
+
+/* floor(|dist[i]| * 2^K) for a finite element; the caller guarantees it is < 2^64. Inline:
+   the scalar kernels and the slow path call it once per element. */
+static inline uint64_t dc_quantize_one(const void *dist, int dtype, size_t i, int k)
+{
+    uint64_t mant;
+    int exp2;
+    dc_decompose(dc_elem_bits(dist, dtype, i), dtype, &mant, &exp2);
+    return dc_shift_scaled(mant, exp2 + k);
+}
+
 
 /* Refuses NaN, infinities and negative values other than -0.0 (first offending element
    wins); *max_mag = the largest magnitude's bits. */

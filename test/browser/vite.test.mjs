@@ -2,7 +2,7 @@
 // bundled package decodes a stream made here in Node by the unbundled package.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as dc from 'distribution-coder';
@@ -42,13 +42,25 @@ after(async () => {
   if (server) await new Promise((r) => server.close(r));
 });
 
-test('the Vite bundle holds the wasm and the package entry, and no separate .wasm asset', () => {
+test('the Vite bundle holds the wasm and the package entry, the non-SIMD module in its own chunk, no .wasm asset', () => {
   const html = readFileSync(VITE_DIR + 'dist/index.html', 'utf8');
   const script = html.match(/src="\.\/(assets\/[^"]+\.js)"/);
   assert.ok(script, html);
   const js = readFileSync(VITE_DIR + 'dist/' + script[1], 'utf8');
   assert.match(js, /dc_coder_create/); // the wrapper's list of required exports
   assert.match(js, /AGFzbQ/); // base64 of "\0asm": the module is inlined
+  // Exactly one module in the entry chunk: the non-SIMD one is a chunk of its own that only
+  // engines without wasm SIMD load.
+  assert.equal(js.match(/AGFzbQ/g).length, 1, 'one inlined module in the entry chunk');
+  const assets = readdirSync(VITE_DIR + 'dist/assets');
+  assert.deepEqual(
+    assets.filter((f) => f.endsWith('.wasm')),
+    [],
+    'no .wasm asset',
+  );
+  const nosimd = assets.filter((f) => /nosimd.*\.js$/.test(f));
+  assert.equal(nosimd.length, 1, 'the non-SIMD module is a separate chunk');
+  assert.match(readFileSync(VITE_DIR + 'dist/assets/' + nosimd[0], 'utf8'), /AGFzbQ/);
 });
 
 test('in Chromium, the bundle round-trips by itself and decodes a stream made in Node', async () => {

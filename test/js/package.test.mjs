@@ -21,6 +21,7 @@ test('npm pack --dry-run: the tarball holds the package and nothing else', () =>
     'dist/distribution_coder.wasm',
     'dist/distribution_coder_nosimd.wasm',
     'dist/wasm-inline.js',
+    'dist/wasm-inline-nosimd.js',
     'js/index.js',
     'js/index.d.ts',
     'package.json',
