@@ -2,7 +2,8 @@
 //   <!-- readme-test: KIND -->   (an HTML comment on the line before the fence, unseen on npm)
 // A ```js block without a marker is an ES module run in Node; `cjs` runs it with require();
 // `page`, `worker-main` and `worker` are the browser quick start (test/browser/readme.test.mjs);
-// `ts` is compiled by tsc. Used by test/js/readme.test.mjs and test/browser/readme.test.mjs.
+// `ts` is compiled by tsc; `parse-only` (e.g. a bundler's config file) must parse as an ES
+// module but is not run. Used by test/js/readme.test.mjs and test/browser/readme.test.mjs.
 import { readFileSync } from 'node:fs';
 
 export const README = new URL('../../README.md', import.meta.url);

@@ -20,7 +20,7 @@ const blocks = readmeBlocks(text);
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 const BROWSER_KINDS = ['page', 'worker-main', 'worker'];
-const KINDS = ['cjs', 'ts', ...BROWSER_KINDS];
+const KINDS = ['cjs', 'ts', 'parse-only', ...BROWSER_KINDS];
 
 test('every code block is runnable JS, a known kind, or not JS', () => {
   for (const b of blocks) {
@@ -33,7 +33,7 @@ test('every code block is runnable JS, a known kind, or not JS', () => {
     if (b.lang === 'html') assert.equal(b.kind, 'page', `README line ${b.line}`);
   }
   assert.ok(blocks.filter((b) => b.lang === 'js' && b.kind === null).length >= 5);
-  for (const kind of KINDS)
+  for (const kind of KINDS.filter((k) => k !== 'parse-only'))
     assert.ok(
       blocks.some((b) => b.kind === kind),
       `no block marked ${kind}`,
@@ -66,8 +66,9 @@ for (const b of blocks.filter((x) => x.lang === 'js' && (x.kind === null || x.ki
   });
 }
 
-test('the browser examples parse as modules', () => {
-  for (const b of blocks.filter((x) => x.kind === 'worker' || x.kind === 'worker-main')) {
+test('the browser examples and parse-only blocks parse as modules', () => {
+  const parseOnly = ['worker', 'worker-main', 'parse-only'];
+  for (const b of blocks.filter((x) => x.lang === 'js' && parseOnly.includes(x.kind))) {
     const file = join(out, `block-${b.line}.mjs`);
     writeFileSync(file, b.code);
     try {
