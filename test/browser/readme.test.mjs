@@ -105,7 +105,7 @@ test('the README module worker encodes the steps the page sends it', async () =>
   page.on('pageerror', (e) => errors.push(e.message));
   const [line] = await consoleLines(page, `${base}/worker/`, 1);
   // The same steps encoded here, in Node, by the unbundled package.
-  const steps = JSON.parse(/steps: (\[.*\]) \}/.exec(mainBlock.code)[1]);
+  const steps = JSON.parse(/const steps = (\[.*\]);/.exec(mainBlock.code)[1]);
   const coder = new DistributionCoder();
   for (const [distribution, symbol] of steps) coder.encodeStep(distribution, symbol);
   const bytes = coder.finishEncoding();
