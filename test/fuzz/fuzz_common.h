@@ -207,4 +207,75 @@ static inline void fuzz_step_dist(uint64_t t, size_t n, float *out)
         out[i] = (float)(1 + (i * 31 + (size_t)(t % 1000) * 17) % 13 + (i == t % n) * 40);
 }
 
+/* The steps of a decoder fuzz input: one or two distributions of n elements read from the
+   input (two alternate by step, one repeats), as a matrix of `steps` rows. */
+#define FUZZ_MAX_STEPS 64
+typedef struct fuzz_steps {
+    int dtype;
+    size_t n, steps, row;
+    unsigned char *dists, *matrix;
+} fuzz_steps;
+
+/* Reads u16 v (vocabulary 1 + v % 1100 when v >= 2^15, else 1 + v % 40: half of them small,
+   so faster), u8 s (1 + s % FUZZ_MAX_STEPS steps) and the distribution(s). */
+static inline void fuzz_read_steps(fuzz_input *in, int dtype, int sanitize, int two,
+                                   fuzz_steps *s)
+{
+    const uint32_t v = fuzz_u16(in);
+    s->dtype = dtype;
+    s->n = 1 + (v & 0x8000 ? v % 1100 : v % 40);
+    s->steps = 1 + fuzz_u8(in) % FUZZ_MAX_STEPS;
+    s->row = s->n * dc_dtype_size(dtype);
+    s->dists = (unsigned char *)malloc(2 * s->row);
+    fuzz_bytes(in, s->dists, s->row);
+    if (two)
+        fuzz_bytes(in, s->dists + s->row, s->row);
+    else
+        memcpy(s->dists + s->row, s->dists, s->row);
+    if (sanitize)
+        fuzz_sanitize(s->dists, dtype, 2 * s->n);
+    s->matrix = (unsigned char *)malloc(s->steps * s->row);
+    for (size_t t = 0; t < s->steps; t++)
+        memcpy(s->matrix + t * s->row, s->dists + (t & 1) * s->row, s->row);
+}
+
+static inline void fuzz_free_steps(fuzz_steps *s)
+{
+    free(s->matrix);
+    free(s->dists);
+}
+
+/* Decodes the steps one by one with a and as one batch with b (both started on the same
+   stream). Checks: every symbol is below the vocabulary; a refused step fails the same way
+   when repeated (it changed nothing); the batch gives the step-wise symbols, or fails at
+   the same step with the same code. Returns the number of steps decoded before the first
+   failure; *fail is that failure (DC_OK when every step decoded). */
+static inline size_t fuzz_decode_both(dc_coder *a, dc_coder *b, const fuzz_steps *s,
+                                      size_t *symbols, dc_result *fail)
+{
+    size_t done = 0;
+    *fail = DC_OK;
+    for (; done < s->steps; done++) {
+        const void *dist = s->matrix + done * s->row;
+        *fail = dc_coder_decode_step(a, dist, s->dtype, s->n, &symbols[done]);
+        if (*fail != DC_OK) {
+            size_t again = 0;
+            FUZZ_CHECK(dc_coder_decode_step(a, dist, s->dtype, s->n, &again) == *fail);
+            break;
+        }
+        FUZZ_CHECK(symbols[done] < s->n);
+    }
+    uint32_t batch[FUZZ_MAX_STEPS];
+    size_t failed_step = (size_t)-1;
+    const dc_result rb =
+        dc_coder_decode_steps(b, s->matrix, s->dtype, s->n, s->steps, batch, &failed_step);
+    FUZZ_CHECK(rb == *fail);
+    if (rb == DC_OK)
+        for (size_t t = 0; t < s->steps; t++)
+            FUZZ_CHECK(batch[t] == symbols[t]);
+    else
+        FUZZ_CHECK(failed_step == done);
+    return done;
+}
+
 #endif
