@@ -386,8 +386,8 @@ async function instantiate(source) {
   return holder;
 }
 
-/** Synchronous instantiation of wasm bytes (the CommonJS entry's automatic one: Node allows
- * it for a module of any size; browsers' main threads do not, so the ES entry awaits). */
+/** Synchronous instantiation of wasm bytes: allowed in Node and workers for any size, and on
+ * browsers' main threads for modules this size (Chromium's limit is 8 MB). */
 export function instantiateSync(bytes) {
   let holder = null;
   const instance = new WebAssembly.Instance(
@@ -400,6 +400,7 @@ export function instantiateSync(bytes) {
 
 let current = null;
 let initError = null;
+let loading = null; // the automatic init() of engines without SIMD, until it settles
 
 // The smallest module with a wasm SIMD instruction (i8x16.splat): engines without SIMD
 // reject it, and then the package's module built without SIMD is used (same streams).
@@ -412,48 +413,91 @@ const SIMD_PROBE = new Uint8Array([
  * with a source). Tests read it; DC_WASM_NOSIMD=1 in Node's environment forces 'nosimd'. */
 export let moduleKind = null;
 
-function inlineBytes() {
+function simdSupported() {
   const env = (globalThis.process && globalThis.process.env) || {};
-  const simd = env.DC_WASM_NOSIMD !== '1' && WebAssembly.validate(SIMD_PROBE);
-  moduleKind = simd ? 'simd' : 'nosimd';
-  return simd ? base64ToBytes(inlineWasmBase64) : nosimdBytes();
+  return env.DC_WASM_NOSIMD !== '1' && WebAssembly.validate(SIMD_PROBE);
 }
 
 /** The module built without SIMD, fetched only by engines that need it (a separate chunk for
- * bundlers). instantiate() awaits it; the CommonJS build inlines it instead. */
+ * bundlers). The CommonJS build inlines it instead. */
 async function nosimdBytes() {
   return base64ToBytes((await import('../dist/wasm-inline-nosimd.js')).default);
 }
 
+/** Why a compilation failed, where the reason is the page's Content-Security-Policy (no
+ * source given to init() can help then); otherwise `e` itself. */
+function explain(e) {
+  const m = String(e && e.message);
+  if (!/Content.Security.Policy|\bCSP\b|unsafe-eval|disallowed by embedder/i.test(m)) return e;
+  return new Error(
+    "distribution-coder: the page's Content-Security-Policy blocks WebAssembly compilation; " +
+      "add 'wasm-unsafe-eval' to its script-src directive (e.g. `Content-Security-Policy: " +
+      "script-src 'self' 'wasm-unsafe-eval'`)",
+    { cause: e },
+  );
+}
+
 /**
  * Instantiate the WebAssembly module from `source` and use it for coders created from now
- * on (coders created before keep their module). Without an argument, retries the module
- * inlined in the package (the SIMD one, or the one without SIMD where the engine lacks it).
+ * on (coders created before keep their module). Without an argument, the module inlined in
+ * the package (the SIMD one, or the one without SIMD where the engine lacks it).
  */
 export async function init(source) {
-  const rt = await instantiate(source === undefined ? inlineBytes() : source);
+  let rt;
+  try {
+    if (source !== undefined) rt = await instantiate(source);
+    else {
+      const simd = simdSupported();
+      rt = await instantiate(simd ? base64ToBytes(inlineWasmBase64) : nosimdBytes());
+      moduleKind = simd ? 'simd' : 'nosimd';
+    }
+  } catch (e) {
+    throw explain(e);
+  }
   if (source !== undefined) moduleKind = 'custom';
   current = rt;
   initError = null;
 }
 
-/** The current Runtime; throws why there is none. */
+/**
+ * The current Runtime. The first use instantiates the inlined module synchronously (no
+ * top-level await: bundlers' default formats, IIFE included, take the package as it is);
+ * engines without SIMD load theirs with import() from the start and need `await init()`.
+ * Throws why there is no module.
+ */
 export function runtime() {
   if (current) return current;
+  if (!initError && !loading) {
+    try {
+      // (scripts/build-cjs.mjs makes this line pick the inlined non-SIMD module too.)
+      current = instantiateSync(base64ToBytes(inlineWasmBase64));
+      moduleKind = moduleKind || 'simd';
+      return current;
+    } catch (e) {
+      initError = explain(e);
+    }
+  }
+  if (initError && initError.message.startsWith('distribution-coder:')) throw initError;
   throw new Error(
-    'distribution-coder: the WebAssembly module could not be instantiated automatically ' +
-      `(${initError && initError.message}); call \`await init(moduleOrBytesOrResponse)\` first ` +
-      '(e.g. with dist/distribution_coder.wasm from this package)',
+    loading
+      ? 'distribution-coder: this engine has no WebAssembly SIMD, and the module built without it ' +
+          'is still loading; `await init()` before creating coders'
+      : 'distribution-coder: the WebAssembly module could not be instantiated automatically ' +
+          `(${initError && initError.message}); call \`await init(moduleOrBytesOrResponse)\` first ` +
+          '(e.g. with dist/distribution_coder.wasm from this package)',
     { cause: initError },
   );
 }
 
-// The automatic instantiation (scripts/build-cjs.mjs turns this line into
-// instantiateSync(...) for dist/index.cjs).
-try {
-  current = await instantiate(inlineBytes());
-} catch (e) {
-  initError = e;
+// Engines without SIMD start loading their module now (no top-level await: nothing waits).
+if (!simdSupported()) {
+  loading = init().then(
+    () => (loading = null),
+    (e) => {
+      loading = null;
+      initError = e;
+    },
+  );
 }
 
 /** Bytes of WebAssembly linear memory the current module holds (diagnostics, tests). */

@@ -1,16 +1,19 @@
 #!/usr/bin/env node
 // scripts/build-cjs.mjs - writes dist/index.cjs, the CommonJS entry of the package
 // (package.json "exports" -> "require"), from the ES modules js/runtime.js, js/coder.js and
-// js/frame.js: the same code in one scope, both wasm modules inlined as base64, and the automatic
-// instantiation made synchronous (new WebAssembly.Module / Instance, allowed in Node for
-// any size). Run by `npm run build` (after dist/wasm-inline.js) and `npm run build:cjs`.
+// js/frame.js: the same code in one scope, both wasm modules inlined as base64, and the
+// synchronous first-use instantiation (new WebAssembly.Module / Instance, allowed in Node
+// for any size) covering engines without SIMD too. Run by `npm run build` (after
+// dist/wasm-inline.js) and `npm run build:cjs`.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCES = ['js/runtime.js', 'js/coder.js', 'js/frame.js'];
-const ASYNC_INIT = 'current = await instantiate(inlineBytes());';
+const SYNC_INIT = 'current = instantiateSync(base64ToBytes(inlineWasmBase64));';
+const NOSIMD_START =
+  /^\/\/ Engines without SIMD start loading[^\n]*\nif \(!simdSupported\(\)\) \{\n[\s\S]*?\n\}\n/m;
 const LAZY_NOSIMD =
   "async function nosimdBytes() {\n  return base64ToBytes((await import('../dist/wasm-inline-nosimd.js')).default);";
 
@@ -40,10 +43,15 @@ export function cjsSource() {
     if (/^\s*(import|export)\b/m.test(text))
       throw new Error(`${file}: an import/export the CommonJS build does not handle`);
     if (file === 'js/runtime.js') {
-      if (!text.includes(ASYNC_INIT))
-        throw new Error(`${file}: the automatic instantiation line changed`);
-      text = text.replace(ASYNC_INIT, 'current = instantiateSync(inlineBytes());');
-      // Synchronous: the non-SIMD module is inlined here rather than imported on demand.
+      if (!text.includes(SYNC_INIT) || !NOSIMD_START.test(text))
+        throw new Error(`${file}: the automatic instantiation changed`);
+      // Synchronous for every engine: the non-SIMD module is inlined here rather than
+      // imported on demand, and picked on first use like the SIMD one.
+      text = text.replace(NOSIMD_START, '');
+      text = text.replace(
+        SYNC_INIT,
+        'moduleKind = simdSupported() ? null : "nosimd";\n      current = instantiateSync(moduleKind ? nosimdBytes() : base64ToBytes(inlineWasmBase64));',
+      );
       if (!text.includes(LAZY_NOSIMD))
         throw new Error(`${file}: the non-SIMD module's import changed`);
       text = text.replace(
