@@ -144,14 +144,39 @@ export function checkCount(value, name, max) {
     throw new RangeError(`${name} must be an integer from 1 to ${max}; got ${show(value)}`);
 }
 
+/** Whether `buffer` was transferred (postMessage, structuredClone with transfer,
+ * ArrayBuffer.prototype.transfer): its views then read as empty. */
+export function isDetached(buffer) {
+  if (typeof buffer.detached === 'boolean') return buffer.detached;
+  if (buffer.byteLength !== 0) return false;
+  try {
+    new Uint8Array(buffer); // throws only for a detached buffer
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** The TypeError for an argument whose ArrayBuffer was transferred. */
+export function detachedError(what) {
+  return new TypeError(
+    `${what}: its ArrayBuffer was transferred (detached, e.g. by postMessage or structuredClone with transfer) and holds nothing now; pass the data before transferring it, or a copy`,
+  );
+}
+
 /** Bytes of a Uint8Array or ArrayBuffer argument (the same object's memory, no copy). */
 export function toBytes(bytes, what) {
-  if (ArrayBuffer.isView(bytes) && bytes[Symbol.toStringTag] === 'Uint8Array') return bytes;
+  if (ArrayBuffer.isView(bytes) && bytes[Symbol.toStringTag] === 'Uint8Array') {
+    if (bytes.length === 0 && isDetached(bytes.buffer)) throw detachedError(what);
+    return bytes;
+  }
   if (
     bytes instanceof ArrayBuffer ||
     Object.prototype.toString.call(bytes) === '[object ArrayBuffer]'
-  )
+  ) {
+    if (isDetached(bytes)) throw detachedError(what);
     return new Uint8Array(bytes);
+  }
   throw new TypeError(`${what} must be a Uint8Array or an ArrayBuffer; got ${show(bytes)}`);
 }
 
