@@ -1,8 +1,6 @@
 // distribution-coder: the runtime shared by js/coder.js and js/frame.js: loading and
 // instantiating the WebAssembly module, the error class, result codes (read from the module),
 // and the argument helpers. Nothing here is public except what js/index.js re-exports.
-import inlineWasmBase64 from '../dist/wasm-inline.js';
-
 export const MAX_VOCAB = 16777216; // DC_MAX_VOCAB, 2^24
 export const MAX_MATRIX = 268435455; // elements of a batch matrix (2 GiB of f64)
 
@@ -434,7 +432,7 @@ const SIMD_PROBE = new Uint8Array([
   0xfd, 0x0f, 0x0b,
 ]);
 
-/** Which inlined module the current runtime came from: 'simd', 'nosimd' or 'custom' (init
+/** Which shipped module the current runtime came from: 'simd', 'nosimd' or 'custom' (init
  * with a source). Tests read it; DC_WASM_NOSIMD=1 in Node's environment forces 'nosimd'. */
 export let moduleKind = null;
 
@@ -443,10 +441,49 @@ function simdSupported() {
   return env.DC_WASM_NOSIMD !== '1' && WebAssembly.validate(SIMD_PROBE);
 }
 
-/** The module built without SIMD, fetched only by engines that need it (a separate chunk for
- * bundlers). The CommonJS build inlines it instead. */
-async function nosimdBytes() {
-  return base64ToBytes((await import('../dist/wasm-inline-nosimd.js')).default);
+/**
+ * Where the package's own module is, as the entry gives it (ship()): js/index.js and
+ * dist/index.cjs inline it as base64 (a synchronous first use needs no init()); js/slim.js
+ * gives the URLs of the .wasm files, which bundlers emit as assets and init() fetches.
+ */
+const shipped = {
+  base64: null, // the SIMD module
+  nosimdBase64: null, // the non-SIMD module inlined (CommonJS)
+  nosimd: null, // () => a promise of the non-SIMD module's base64 (a chunk of its own)
+  url: null, // () => the URL of the SIMD .wasm
+  nosimdUrl: null, // () => the URL of the non-SIMD .wasm
+};
+
+export function ship(what) {
+  Object.assign(shipped, what);
+  // Engines without SIMD start importing their module now (no top-level await: nothing waits).
+  if (shipped.nosimd && !simdSupported()) {
+    loading = init().then(
+      () => (loading = null),
+      (e) => {
+        loading = null;
+        initError = e;
+      },
+    );
+  }
+}
+
+/** The shipped module for this engine: bytes, or a promise of bytes or of a Response. */
+function shippedModule(simd) {
+  const b64 = simd ? shipped.base64 : shipped.nosimdBase64;
+  if (b64) return base64ToBytes(b64);
+  if (!simd && shipped.nosimd) return shipped.nosimd().then(base64ToBytes);
+  const url = (simd ? shipped.url : shipped.nosimdUrl)();
+  if (url.protocol === 'file:') {
+    // Node running js/slim.js unbundled: read the file (Node 20.16+ has getBuiltinModule).
+    const fs = globalThis.process?.getBuiltinModule?.('fs');
+    if (!fs)
+      throw new Error(
+        `init: cannot read ${url.href} here; pass its bytes: init(readFileSync(...)), or import 'distribution-coder' (the module inlined)`,
+      );
+    return fs.readFileSync(url);
+  }
+  return fetch(url);
 }
 
 /** Why a compilation failed, where the reason is the page's Content-Security-Policy (no
@@ -464,8 +501,8 @@ function explain(e) {
 
 /**
  * Instantiate the WebAssembly module from `source` and use it for coders created from now
- * on (coders created before keep their module). Without an argument, the module inlined in
- * the package (the SIMD one, or the one without SIMD where the engine lacks it).
+ * on (coders created before keep their module). Without an argument, the package's own
+ * module (the SIMD one, or the one without SIMD where the engine lacks it).
  */
 export async function init(source) {
   let rt;
@@ -473,7 +510,7 @@ export async function init(source) {
     if (source !== undefined) rt = await instantiate(source);
     else {
       const simd = simdSupported();
-      rt = await instantiate(simd ? base64ToBytes(inlineWasmBase64) : nosimdBytes());
+      rt = await instantiate(shippedModule(simd));
       moduleKind = simd ? 'simd' : 'nosimd';
     }
   } catch (e) {
@@ -486,43 +523,37 @@ export async function init(source) {
 
 /**
  * The current Runtime. The first use instantiates the inlined module synchronously (no
- * top-level await: bundlers' default formats, IIFE included, take the package as it is);
- * engines without SIMD load theirs with import() from the start and need `await init()`.
+ * top-level await: bundlers' default formats, IIFE included, take the package as it is).
  * Throws why there is no module.
  */
 export function runtime() {
   if (current) return current;
-  if (!initError && !loading) {
+  const simd = simdSupported();
+  const b64 = simd ? shipped.base64 : shipped.nosimdBase64;
+  if (!initError && b64) {
     try {
-      // (scripts/build-cjs.mjs makes this line pick the inlined non-SIMD module too.)
-      current = instantiateSync(base64ToBytes(inlineWasmBase64));
-      moduleKind = moduleKind || 'simd';
+      current = instantiateSync(base64ToBytes(b64));
+      moduleKind = simd ? 'simd' : 'nosimd';
       return current;
     } catch (e) {
       initError = explain(e);
     }
   }
   if (initError && initError.message.startsWith('distribution-coder:')) throw initError;
-  throw new Error(
-    loading
-      ? 'distribution-coder: this engine has no WebAssembly SIMD, and the module built without it ' +
-          'is still loading; `await init()` before creating coders'
-      : 'distribution-coder: the WebAssembly module could not be instantiated automatically ' +
-          `(${initError && initError.message}); call \`await init(moduleOrBytesOrResponse)\` first ` +
-          '(e.g. with dist/distribution_coder.wasm from this package)',
-    { cause: initError },
-  );
-}
-
-// Engines without SIMD start loading their module now (no top-level await: nothing waits).
-if (!simdSupported()) {
-  loading = init().then(
-    () => (loading = null),
-    (e) => {
-      loading = null;
-      initError = e;
-    },
-  );
+  let why;
+  if (initError)
+    why =
+      `the WebAssembly module could not be instantiated automatically (${initError.message}); ` +
+      'call `await init(moduleOrBytesOrResponse)` first (e.g. with dist/distribution_coder.wasm from this package)';
+  else if (loading)
+    why =
+      'this engine has no WebAssembly SIMD, and the module built without it is still loading; ' +
+      '`await init()` before creating coders';
+  else
+    why =
+      'the module is not loaded yet: `await init()` first (distribution-coder/slim fetches ' +
+      'its .wasm file; or pass the module: `await init(fetch(url))`)';
+  throw new Error(`distribution-coder: ${why}`, { cause: initError || undefined });
 }
 
 /** Bytes of WebAssembly linear memory the current module holds (diagnostics, tests). */

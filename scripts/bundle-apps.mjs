@@ -60,6 +60,19 @@ try {
 }
 `;
 
+// The same with distribution-coder/slim: the module as a .wasm asset, fetched by init().
+const SLIM_MAIN = `import * as dc from 'distribution-coder/slim';
+import { sample } from './sample.js';
+
+function show(key, value) {
+  document.documentElement.dataset[key] = JSON.stringify(value);
+}
+dc.init().then(
+  () => show('result', sample(dc)),
+  (e) => show('error', { name: e.name, message: e.message }),
+);
+`;
+
 // Vite's page also runs the sample in a module worker (Vite's default worker format).
 const VITE_MAIN = `${MAIN}
 const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
@@ -114,6 +127,7 @@ function installPackage() {
   writeFileSync(join(APP, 'src', 'sample.js'), SAMPLE);
   writeFileSync(join(APP, 'src', 'index.js'), MAIN);
   writeFileSync(join(APP, 'src', 'worker.js'), VITE_WORKER);
+  writeFileSync(join(APP, 'src', 'slim.js'), SLIM_MAIN);
 }
 
 /** Each bundler's command line (its defaults) and the folder it writes; `page` is the HTML the
@@ -175,6 +189,39 @@ export const BUNDLERS = {
         'build',
         '--outDir',
         'out-vite',
+        '--logLevel',
+        'error',
+      ]);
+    },
+  },
+  // distribution-coder/slim where the bundler emits the .wasm asset by itself.
+  'webpack-slim': {
+    out: 'out-webpack-slim',
+    build() {
+      run(process.execPath, [
+        bin('webpack-cli', 'bin/cli.js'),
+        '--mode',
+        'production',
+        '--entry',
+        './src/slim.js',
+        '--output-path',
+        'out-webpack-slim',
+        '--no-stats',
+      ]);
+      writeFileSync(join(APP, 'out-webpack-slim', 'index.html'), PAGE('main.js'));
+    },
+  },
+  'vite-slim': {
+    out: 'out-vite-slim',
+    build() {
+      mkdirSync(join(APP, 'slim'), { recursive: true });
+      writeFileSync(join(APP, 'slim', 'index.html'), PAGE('../src/slim.js', 'module'));
+      run(process.execPath, [
+        bin('vite', 'bin/vite.js'),
+        'build',
+        'slim',
+        '--outDir',
+        '../out-vite-slim',
         '--logLevel',
         'error',
       ]);

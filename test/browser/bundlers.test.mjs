@@ -1,6 +1,7 @@
 // Bundlers with no configuration: the package from `npm pack`, bundled by esbuild (defaults:
 // IIFE), Rollup (+ node-resolve), webpack 5 (mode production) and Vite (a page and a module
-// worker), each run in headless Chromium; the bytes must equal Node's for the same steps.
+// worker), each run in headless Chromium; the bytes must equal Node's for the same steps. And
+// distribution-coder/slim (the module as a .wasm asset) with webpack 5 and Vite.
 // The apps are built once per run under build/bundlers (scripts/bundle-apps.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -92,6 +93,29 @@ test("vite: a module worker (Vite's default worker format) makes Node's bytes", 
   assert.deepEqual(got.framed, expected.framed);
   assert.deepEqual(browser.errors, []);
 });
+
+for (const name of ['webpack-slim', 'vite-slim']) {
+  test(`${name}: distribution-coder/slim fetches its .wasm asset once, no base64 in the JavaScript`, async () => {
+    browser.errors.length = 0;
+    const files = listFiles(dirs[name]);
+    assert.equal(files.filter((f) => f.endsWith('.wasm')).length, 2, files.join(', '));
+    for (const f of files.filter((f) => f.endsWith('.js')))
+      assert.doesNotMatch(readFileSync(join(dirs[name], f), 'utf8'), /AGFzbQ/, f);
+    const wasm = [];
+    const onRequest = (r) => r.url().endsWith('.wasm') && wasm.push(r.url());
+    browser.page.on('request', onRequest);
+    try {
+      const got = await appResult(await serve(dirs[name]));
+      assert.deepEqual(got.raw, expected.raw);
+      assert.deepEqual(got.framed, expected.framed);
+    } finally {
+      browser.page.off('request', onRequest);
+    }
+    assert.equal(wasm.length, 1, wasm.join(', '));
+    assert.doesNotMatch(wasm[0], /nosimd/);
+    assert.deepEqual(browser.errors, []);
+  });
+}
 
 test('the non-SIMD module stays a chunk of its own where the bundler splits code', () => {
   for (const name of ['rollup', 'webpack', 'vite']) {
