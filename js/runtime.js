@@ -473,7 +473,16 @@ function shippedModule(simd) {
   const b64 = simd ? shipped.base64 : shipped.nosimdBase64;
   if (b64) return base64ToBytes(b64);
   if (!simd && shipped.nosimd) return shipped.nosimd().then(base64ToBytes);
-  const url = (simd ? shipped.url : shipped.nosimdUrl)();
+  const hint =
+    'webpack 5 and Vite emit the .wasm file by themselves; with other bundlers copy ' +
+    'distribution-coder/distribution_coder.wasm to your assets and pass it: `await init(fetch(url))`';
+  let url;
+  try {
+    url = (simd ? shipped.url : shipped.nosimdUrl)();
+  } catch (e) {
+    // An IIFE or CommonJS bundle: no import.meta.url to find the file from.
+    throw new Error(`init: cannot locate the .wasm file (${e.message}); ${hint}`, { cause: e });
+  }
   if (url.protocol === 'file:') {
     // Node running js/slim.js unbundled: read the file (Node 20.16+ has getBuiltinModule).
     const fs = globalThis.process?.getBuiltinModule?.('fs');
@@ -483,7 +492,10 @@ function shippedModule(simd) {
       );
     return fs.readFileSync(url);
   }
-  return fetch(url);
+  return fetch(url).then((r) => {
+    if (!r.ok) throw new Error(`init: fetching ${url.href} failed: HTTP ${r.status}; ${hint}`);
+    return r;
+  });
 }
 
 /** Why a compilation failed, where the reason is the page's Content-Security-Policy (no

@@ -5,7 +5,7 @@
 // (no network). test/browser/bundlers.test.mjs runs the results in Chromium; scripts/size.mjs
 // (`npm run size`) measures what each app ships.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -67,7 +67,9 @@ import { sample } from './sample.js';
 function show(key, value) {
   document.documentElement.dataset[key] = JSON.stringify(value);
 }
-dc.init().then(
+// ?wasm=<url>: the app passes the module itself (bundlers that do not emit the asset).
+const wasm = new URLSearchParams(location.search).get('wasm');
+dc.init(wasm ? fetch(wasm) : undefined).then(
   () => show('result', sample(dc)),
   (e) => show('error', { name: e.name, message: e.message }),
 );
@@ -128,6 +130,14 @@ function installPackage() {
   writeFileSync(join(APP, 'src', 'index.js'), MAIN);
   writeFileSync(join(APP, 'src', 'worker.js'), VITE_WORKER);
   writeFileSync(join(APP, 'src', 'slim.js'), SLIM_MAIN);
+}
+
+/** What a user does where the bundler does not emit the .wasm: copy it to the assets. */
+function copyWasm(out) {
+  copyFileSync(
+    join(APP, 'node_modules', 'distribution-coder', 'dist', 'distribution_coder.wasm'),
+    join(APP, out, 'distribution_coder.wasm'),
+  );
 }
 
 /** Each bundler's command line (its defaults) and the folder it writes; `page` is the HTML the
@@ -209,6 +219,39 @@ export const BUNDLERS = {
         '--no-stats',
       ]);
       writeFileSync(join(APP, 'out-webpack-slim', 'index.html'), PAGE('main.js'));
+    },
+  },
+  // distribution-coder/slim where the bundler does not emit the asset: init() says what to
+  // do; the app copies the .wasm and passes it (the test loads the page with ?wasm=).
+  'esbuild-slim': {
+    out: 'out-esbuild-slim',
+    noSize: true,
+    build() {
+      run(bin('esbuild', 'bin/esbuild'), [
+        'src/slim.js',
+        '--bundle',
+        '--outfile=out-esbuild-slim/out.js',
+        '--log-level=error',
+      ]);
+      writeFileSync(join(APP, 'out-esbuild-slim', 'index.html'), PAGE('out.js'));
+      copyWasm('out-esbuild-slim');
+    },
+  },
+  'rollup-slim': {
+    out: 'out-rollup-slim',
+    noSize: true,
+    build() {
+      run(process.execPath, [
+        bin('rollup', 'dist/bin/rollup'),
+        'src/slim.js',
+        '-p',
+        'node-resolve',
+        '-d',
+        'out-rollup-slim',
+        '--silent',
+      ]);
+      writeFileSync(join(APP, 'out-rollup-slim', 'index.html'), PAGE('slim.js', 'module'));
+      copyWasm('out-rollup-slim');
     },
   },
   'vite-slim': {

@@ -102,7 +102,7 @@ for (const name of ['webpack-slim', 'vite-slim']) {
     for (const f of files.filter((f) => f.endsWith('.js')))
       assert.doesNotMatch(readFileSync(join(dirs[name], f), 'utf8'), /AGFzbQ/, f);
     const wasm = [];
-    const onRequest = (r) => r.url().endsWith('.wasm') && wasm.push(r.url());
+    const onRequest = (r) => new URL(r.url()).pathname.endsWith('.wasm') && wasm.push(r.url());
     browser.page.on('request', onRequest);
     try {
       const got = await appResult(await serve(dirs[name]));
@@ -114,6 +114,33 @@ for (const name of ['webpack-slim', 'vite-slim']) {
     assert.equal(wasm.length, 1, wasm.join(', '));
     assert.doesNotMatch(wasm[0], /nosimd/);
     assert.deepEqual(browser.errors, []);
+  });
+}
+
+for (const name of ['esbuild-slim', 'rollup-slim']) {
+  test(`${name}: where the bundler emits no .wasm, init() says what to do, and init(fetch(url)) downloads it once`, async () => {
+    browser.errors.length = 0;
+    const url = await serve(dirs[name]);
+    const { page } = browser;
+    await page.goto(url);
+    await page.waitForFunction(() => document.documentElement.dataset.error, null, {
+      timeout: 60_000,
+    });
+    const error = JSON.parse(await page.evaluate(() => document.documentElement.dataset.error));
+    assert.match(
+      error.message,
+      /^init: (cannot locate the \.wasm file|fetching .* failed: HTTP 404).*copy distribution-coder\/distribution_coder\.wasm .*`await init\(fetch\(url\)\)`/,
+    );
+    const wasm = [];
+    const onRequest = (r) => new URL(r.url()).pathname.endsWith('.wasm') && wasm.push(r.url());
+    page.on('request', onRequest);
+    try {
+      const got = await appResult(url + '?wasm=distribution_coder.wasm');
+      assert.deepEqual(got.raw, expected.raw);
+    } finally {
+      page.off('request', onRequest);
+    }
+    assert.deepEqual(wasm, [url + 'distribution_coder.wasm']);
   });
 }
 
