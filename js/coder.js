@@ -9,7 +9,9 @@ import {
   MAX_VOCAB,
   DistributionCoderError,
   checkCount,
+  detachedError,
   checkTolerantFormat,
+  isDetached,
   libraryError,
   parseDtype,
   parseFormat,
@@ -347,6 +349,7 @@ export class Stage {
         `${name} is a view of wasm memory made before the memory grew (it is now detached); call distributionView() again and write the distribution into the new view`,
       );
     }
+    if (n === 0 && kind !== 1 && isDetached(dist.buffer)) throw detachedError(name);
     if (n === 0 && !asMatrix)
       throw new RangeError(`${name} is empty (length 0); a distribution needs at least one symbol`);
     if (!(n <= maxLen))
@@ -637,6 +640,8 @@ export class DistributionCoder {
         `symbols must be an array or typed array of integers; got ${show(symbols)}`,
       );
     }
+    if (symbols.length === 0 && ArrayBuffer.isView(symbols) && isDetached(symbols.buffer))
+      throw detachedError('symbols');
     if (symbols.length !== steps)
       throw new RangeError(
         `symbols has length ${symbols.length} but matrix has ${steps} rows of vocab ${vocab}`,

@@ -201,19 +201,22 @@ export class DistributionCoderError extends Error {
 }
 
 /**
- * The package instantiates its inlined module when it is imported (top-level await), so
- * coders can be created right away. Where compiling bytes at run time is not allowed (edge
- * runtimes that only run modules bundled at deploy time), or fails, the import still
- * succeeds and the first `new DistributionCoder()` throws the reason; call `init()` with
- * the module shipped as `distribution-coder/distribution_coder.wasm` first (also the way
- * to let a browser stream-compile and cache the .wasm file). In browsers, any WebAssembly
- * compilation needs a Content-Security-Policy that allows 'wasm-unsafe-eval'.
+ * `distribution-coder` inlines its module: the first coder instantiates it synchronously, so
+ * coders can be created right after import, with no `init()` (engines without wasm SIMD,
+ * which load the module built without it as a separate chunk, need `await init()` first).
+ * `distribution-coder/slim` ships the module as a .wasm file (webpack 5 and Vite emit it by
+ * themselves): `await init()` fetches it; with other bundlers copy the file and pass it.
+ * Where compiling bytes at run time is not allowed (edge runtimes that only run modules
+ * bundled at deploy time), or fails, the first `new DistributionCoder()` throws the reason;
+ * call `init()` with the module shipped as `distribution-coder/distribution_coder.wasm`.
+ * In browsers, any WebAssembly compilation needs a Content-Security-Policy that allows
+ * 'wasm-unsafe-eval' (the error says so).
  *
  *   await init(fetch(new URL('distribution_coder.wasm', import.meta.url)));  // browser
  *   await init(wasmModule);                       // e.g. an edge runtime's wasm import
  *
  * Coders created afterwards use the new module; existing coders keep theirs. Without an
- * argument it retries the inlined module.
+ * argument, the package's own module (inlined, or slim's .wasm file).
  */
 export function init(source?: WasmSource | PromiseLike<WasmSource>): Promise<void>;
 

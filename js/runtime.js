@@ -1,8 +1,6 @@
 // distribution-coder: the runtime shared by js/coder.js and js/frame.js: loading and
 // instantiating the WebAssembly module, the error class, result codes (read from the module),
 // and the argument helpers. Nothing here is public except what js/index.js re-exports.
-import inlineWasmBase64 from '../dist/wasm-inline.js';
-
 export const MAX_VOCAB = 16777216; // DC_MAX_VOCAB, 2^24
 export const MAX_MATRIX = 268435455; // elements of a batch matrix (2 GiB of f64)
 
@@ -144,14 +142,39 @@ export function checkCount(value, name, max) {
     throw new RangeError(`${name} must be an integer from 1 to ${max}; got ${show(value)}`);
 }
 
+/** Whether `buffer` was transferred (postMessage, structuredClone with transfer,
+ * ArrayBuffer.prototype.transfer): its views then read as empty. */
+export function isDetached(buffer) {
+  if (typeof buffer.detached === 'boolean') return buffer.detached;
+  if (buffer.byteLength !== 0) return false;
+  try {
+    new Uint8Array(buffer); // throws only for a detached buffer
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** The TypeError for an argument whose ArrayBuffer was transferred. */
+export function detachedError(what) {
+  return new TypeError(
+    `${what}: its ArrayBuffer was transferred (detached, e.g. by postMessage or structuredClone with transfer) and holds nothing now; pass the data before transferring it, or a copy`,
+  );
+}
+
 /** Bytes of a Uint8Array or ArrayBuffer argument (the same object's memory, no copy). */
 export function toBytes(bytes, what) {
-  if (ArrayBuffer.isView(bytes) && bytes[Symbol.toStringTag] === 'Uint8Array') return bytes;
+  if (ArrayBuffer.isView(bytes) && bytes[Symbol.toStringTag] === 'Uint8Array') {
+    if (bytes.length === 0 && isDetached(bytes.buffer)) throw detachedError(what);
+    return bytes;
+  }
   if (
     bytes instanceof ArrayBuffer ||
     Object.prototype.toString.call(bytes) === '[object ArrayBuffer]'
-  )
+  ) {
+    if (isDetached(bytes)) throw detachedError(what);
     return new Uint8Array(bytes);
+  }
   throw new TypeError(`${what} must be a Uint8Array or an ArrayBuffer; got ${show(bytes)}`);
 }
 
@@ -386,8 +409,8 @@ async function instantiate(source) {
   return holder;
 }
 
-/** Synchronous instantiation of wasm bytes (the CommonJS entry's automatic one: Node allows
- * it for a module of any size; browsers' main threads do not, so the ES entry awaits). */
+/** Synchronous instantiation of wasm bytes: allowed in Node and workers for any size, and on
+ * browsers' main threads for modules this size (Chromium's limit is 8 MB). */
 export function instantiateSync(bytes) {
   let holder = null;
   const instance = new WebAssembly.Instance(
@@ -400,6 +423,7 @@ export function instantiateSync(bytes) {
 
 let current = null;
 let initError = null;
+let loading = null; // the automatic init() of engines without SIMD, until it settles
 
 // The smallest module with a wasm SIMD instruction (i8x16.splat): engines without SIMD
 // reject it, and then the package's module built without SIMD is used (same streams).
@@ -408,52 +432,140 @@ const SIMD_PROBE = new Uint8Array([
   0xfd, 0x0f, 0x0b,
 ]);
 
-/** Which inlined module the current runtime came from: 'simd', 'nosimd' or 'custom' (init
+/** Which shipped module the current runtime came from: 'simd', 'nosimd' or 'custom' (init
  * with a source). Tests read it; DC_WASM_NOSIMD=1 in Node's environment forces 'nosimd'. */
 export let moduleKind = null;
 
-function inlineBytes() {
+function simdSupported() {
   const env = (globalThis.process && globalThis.process.env) || {};
-  const simd = env.DC_WASM_NOSIMD !== '1' && WebAssembly.validate(SIMD_PROBE);
-  moduleKind = simd ? 'simd' : 'nosimd';
-  return simd ? base64ToBytes(inlineWasmBase64) : nosimdBytes();
+  return env.DC_WASM_NOSIMD !== '1' && WebAssembly.validate(SIMD_PROBE);
 }
 
-/** The module built without SIMD, fetched only by engines that need it (a separate chunk for
- * bundlers). instantiate() awaits it; the CommonJS build inlines it instead. */
-async function nosimdBytes() {
-  return base64ToBytes((await import('../dist/wasm-inline-nosimd.js')).default);
+/**
+ * Where the package's own module is, as the entry gives it (ship()): js/index.js and
+ * dist/index.cjs inline it as base64 (a synchronous first use needs no init()); js/slim.js
+ * gives the URLs of the .wasm files, which bundlers emit as assets and init() fetches.
+ */
+const shipped = {
+  base64: null, // the SIMD module
+  nosimdBase64: null, // the non-SIMD module inlined (CommonJS)
+  nosimd: null, // () => a promise of the non-SIMD module's base64 (a chunk of its own)
+  url: null, // () => the URL of the SIMD .wasm
+  nosimdUrl: null, // () => the URL of the non-SIMD .wasm
+};
+
+export function ship(what) {
+  Object.assign(shipped, what);
+  // Engines without SIMD start importing their module now (no top-level await: nothing waits).
+  if (shipped.nosimd && !simdSupported()) {
+    loading = init().then(
+      () => (loading = null),
+      (e) => {
+        loading = null;
+        initError = e;
+      },
+    );
+  }
+}
+
+/** The shipped module for this engine: bytes, or a promise of bytes or of a Response. */
+function shippedModule(simd) {
+  const b64 = simd ? shipped.base64 : shipped.nosimdBase64;
+  if (b64) return base64ToBytes(b64);
+  if (!simd && shipped.nosimd) return shipped.nosimd().then(base64ToBytes);
+  const hint =
+    'webpack 5 and Vite emit the .wasm file by themselves; with other bundlers copy ' +
+    'distribution-coder/distribution_coder.wasm to your assets and pass it: `await init(fetch(url))`';
+  let url;
+  try {
+    url = (simd ? shipped.url : shipped.nosimdUrl)();
+  } catch (e) {
+    // An IIFE or CommonJS bundle: no import.meta.url to find the file from.
+    throw new Error(`init: cannot locate the .wasm file (${e.message}); ${hint}`, { cause: e });
+  }
+  if (url.protocol === 'file:') {
+    // Node running js/slim.js unbundled: read the file (Node 20.16+ has getBuiltinModule).
+    const fs = globalThis.process?.getBuiltinModule?.('fs');
+    if (!fs)
+      throw new Error(
+        `init: cannot read ${url.href} here; pass its bytes: init(readFileSync(...)), or import 'distribution-coder' (the module inlined)`,
+      );
+    return fs.readFileSync(url);
+  }
+  return fetch(url).then((r) => {
+    if (!r.ok) throw new Error(`init: fetching ${url.href} failed: HTTP ${r.status}; ${hint}`);
+    return r;
+  });
+}
+
+/** Why a compilation failed, where the reason is the page's Content-Security-Policy (no
+ * source given to init() can help then); otherwise `e` itself. */
+function explain(e) {
+  const m = String(e && e.message);
+  if (!/Content.Security.Policy|\bCSP\b|unsafe-eval|disallowed by embedder/i.test(m)) return e;
+  return new Error(
+    "distribution-coder: the page's Content-Security-Policy blocks WebAssembly compilation; " +
+      "add 'wasm-unsafe-eval' to its script-src directive (e.g. `Content-Security-Policy: " +
+      "script-src 'self' 'wasm-unsafe-eval'`)",
+    { cause: e },
+  );
 }
 
 /**
  * Instantiate the WebAssembly module from `source` and use it for coders created from now
- * on (coders created before keep their module). Without an argument, retries the module
- * inlined in the package (the SIMD one, or the one without SIMD where the engine lacks it).
+ * on (coders created before keep their module). Without an argument, the package's own
+ * module (the SIMD one, or the one without SIMD where the engine lacks it).
  */
 export async function init(source) {
-  const rt = await instantiate(source === undefined ? inlineBytes() : source);
+  let rt;
+  try {
+    if (source !== undefined) rt = await instantiate(source);
+    else {
+      const simd = simdSupported();
+      rt = await instantiate(shippedModule(simd));
+      moduleKind = simd ? 'simd' : 'nosimd';
+    }
+  } catch (e) {
+    throw explain(e);
+  }
   if (source !== undefined) moduleKind = 'custom';
   current = rt;
   initError = null;
 }
 
-/** The current Runtime; throws why there is none. */
+/**
+ * The current Runtime. The first use instantiates the inlined module synchronously (no
+ * top-level await: bundlers' default formats, IIFE included, take the package as it is).
+ * Throws why there is no module.
+ */
 export function runtime() {
   if (current) return current;
-  throw new Error(
-    'distribution-coder: the WebAssembly module could not be instantiated automatically ' +
-      `(${initError && initError.message}); call \`await init(moduleOrBytesOrResponse)\` first ` +
-      '(e.g. with dist/distribution_coder.wasm from this package)',
-    { cause: initError },
-  );
-}
-
-// The automatic instantiation (scripts/build-cjs.mjs turns this line into
-// instantiateSync(...) for dist/index.cjs).
-try {
-  current = await instantiate(inlineBytes());
-} catch (e) {
-  initError = e;
+  const simd = simdSupported();
+  const b64 = simd ? shipped.base64 : shipped.nosimdBase64;
+  if (!initError && b64) {
+    try {
+      current = instantiateSync(base64ToBytes(b64));
+      moduleKind = simd ? 'simd' : 'nosimd';
+      return current;
+    } catch (e) {
+      initError = explain(e);
+    }
+  }
+  if (initError && initError.message.startsWith('distribution-coder:')) throw initError;
+  let why;
+  if (initError)
+    why =
+      `the WebAssembly module could not be instantiated automatically (${initError.message}); ` +
+      'call `await init(moduleOrBytesOrResponse)` first (e.g. with dist/distribution_coder.wasm from this package)';
+  else if (loading)
+    why =
+      'this engine has no WebAssembly SIMD, and the module built without it is still loading; ' +
+      '`await init()` before creating coders';
+  else
+    why =
+      'the module is not loaded yet: `await init()` first (distribution-coder/slim fetches ' +
+      'its .wasm file; or pass the module: `await init(fetch(url))`)';
+  throw new Error(`distribution-coder: ${why}`, { cause: initError || undefined });
 }
 
 /** Bytes of WebAssembly linear memory the current module holds (diagnostics, tests). */

@@ -13,6 +13,6 @@ export default defineConfig({
     alias: [{ find: /^distribution-coder$/, replacement: packageRoot }],
   },
   build: {
-    target: 'es2022', // the package uses top-level await (it instantiates its wasm on import)
+    target: 'es2022', // src/main.js uses top-level await (the package itself does not)
   },
 });

@@ -68,11 +68,11 @@ test('init refuses what is not a distribution-coder module and keeps the current
 });
 
 test('when automatic instantiation fails, the first use throws why, and init() recovers', () => {
-  // A fresh Node process where WebAssembly.instantiate fails once (as under a strict CSP).
+  // A fresh Node process where compiling fails once (the first use compiles synchronously).
   const script = `
-    const real = WebAssembly.instantiate;
+    const Real = WebAssembly.Module;
     let calls = 0;
-    WebAssembly.instantiate = (...a) => (calls++ === 0 ? Promise.reject(new Error('blocked by policy')) : real(...a));
+    WebAssembly.Module = function (b) { if (calls++ === 0) throw new Error('blocked by policy'); return new Real(b); };
     const m = await import('distribution-coder');
     let msg = 'no error';
     try { new m.DistributionCoder(); } catch (e) { msg = e.message + ' | cause: ' + e.cause.message; }
@@ -109,11 +109,16 @@ test('engines without wasm SIMD get the non-SIMD module, with the same bytes', (
     for (let r = 0; r < 20; r++)
       for (const [d, s] of ${inputs}) c.encodeStep(d, (s + 31 * r) % d.length);
     const hex = Buffer.from(c.finishEncoding()).toString('hex');`;
+  // Engines without SIMD load their module with import(): until `await init()` the first
+  // use says so (no top-level await in the package).
   const esm = `
     const m = await import('distribution-coder');
-    const { moduleKind } = await import('./js/runtime.js');
+    const runtime = await import('./js/runtime.js');
+    let early = 'ready';
+    try { new m.DistributionCoder().free(); } catch (e) { early = e.message; }
+    await m.init();
     ${encode}
-    console.log(JSON.stringify({ kind: moduleKind, hex }));`;
+    console.log(JSON.stringify({ kind: runtime.moduleKind, hex, early }));`;
   const noSimdEngine = `
     const real = WebAssembly.validate;
     WebAssembly.validate = (b) => (new Uint8Array(b).includes(0xfd) && b.length < 64 ? false : real(b));
@@ -137,6 +142,9 @@ test('engines without wasm SIMD get the non-SIMD module, with the same bytes', (
   assert.equal(simd.kind, 'simd');
   assert.equal(forced.kind, 'nosimd');
   assert.equal(detected.kind, 'nosimd');
+  assert.equal(simd.early, 'ready');
+  assert.match(forced.early, /no WebAssembly SIMD.*`await init\(\)` before creating coders/);
+  assert.match(detected.early, /no WebAssembly SIMD/);
   assert.ok(simd.hex.length > 100, simd.hex);
   assert.equal(forced.hex, simd.hex);
   assert.equal(detected.hex, simd.hex);

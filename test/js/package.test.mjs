@@ -51,7 +51,11 @@ test('npm pack --dry-run: the tarball holds the package and nothing else', () =>
   for (const target of [entry.types, entry.import, entry.default, pkg.types]) {
     assert.ok(files.includes(target.replace(/^\.\//, '')), `${target} is exported but not packed`);
   }
-  assert.equal(pkg.sideEffects, false);
+  for (const target of [pkg.exports['./slim'].default])
+    assert.ok(files.includes(target.replace(/^\.\//, '')), `${target} is exported but not packed`);
+  // Only the two entries have a side effect (they tell js/runtime.js where the module is):
+  // bundlers must keep them even when every name used is re-exported from another file.
+  assert.deepEqual(pkg.sideEffects, ['./js/index.js', './js/slim.js']);
   assert.equal(pkg.type, 'module');
   assert.ok(pkg.engines && pkg.engines.node, 'engines.node is set');
   const header = readFileSync(join(root, 'include', 'distribution_coder.h'), 'utf8');
