@@ -453,6 +453,109 @@ static void test_memory_bounded(void)
     dc_frame_writer_free(w);
 }
 
+/* An allocator that refuses once its budget of successful calls is spent. */
+static long budget_left, refusals;
+
+static void *b_malloc(void *o, size_t n)
+{
+    (void)o;
+    if (budget_left-- > 0)
+        return malloc(n);
+    refusals++;
+    return NULL;
+}
+
+static void *b_realloc(void *o, void *p, size_t n)
+{
+    (void)o;
+    if (budget_left-- > 0)
+        return realloc(p, n);
+    refusals++;
+    return NULL;
+}
+
+static void b_free(void *o, void *p)
+{
+    (void)o;
+    free(p);
+}
+
+/* Allocations refused at every point of a streaming writer and reader: each refusal is
+   DC_ERR_OUT_OF_MEMORY and changes nothing (retrying gives the bytes and symbols of a run
+   without refusals). */
+static void test_out_of_memory(void)
+{
+    make_fixture(&fx, 12, 40);
+    size_t size;
+    uint8_t *expect = encode(&fx, 3, 1, &size);
+    const dc_allocator a = {b_malloc, b_realloc, b_free, NULL};
+    for (long limit = 0; limit < 30; limit++) {
+        budget_left = limit;
+        dc_frame_writer *w = NULL;
+        dc_result r;
+        while ((r = dc_frame_writer_create(0, (const uint8_t *)"m", 1, 3, &a, &w)) != DC_OK) {
+            CHECK_RESULT(r, DC_ERR_OUT_OF_MEMORY);
+            budget_left = 1000000;
+        }
+        CHECK_OK(dc_frame_writer_set_streaming(w));
+        uint8_t *out = malloc(size);
+        size_t len = 0;
+        const uint8_t *bytes;
+        size_t n;
+        for (size_t t = 0; t <= fx.steps; t++) {
+            if (t < fx.steps)
+                while ((r = dc_frame_writer_encode_step(w, fx.dist[t], DC_DTYPE_F32, VOCAB,
+                                                        fx.symbols[t])) != DC_OK) {
+                    CHECK_RESULT(r, DC_ERR_OUT_OF_MEMORY);
+                    budget_left = 1000000;
+                }
+            while ((r = t < fx.steps ? dc_frame_writer_take(w, &bytes, &n)
+                                     : dc_frame_writer_finish(w, &bytes, &n)) != DC_OK) {
+                CHECK_RESULT(r, DC_ERR_OUT_OF_MEMORY);
+                budget_left = 1000000;
+            }
+            CHECK(len + n <= size);
+            if (len + n <= size)
+                memcpy(out + len, bytes, n);
+            len += n;
+        }
+        CHECK(len == size && memcmp(out, expect, size) == 0);
+        free(out);
+        dc_frame_writer_free(w);
+
+        budget_left = limit;
+        dc_frame_reader *rd = NULL;
+        while ((r = dc_frame_reader_create_streaming((const uint8_t *)"m", 1, &a, &rd)) != DC_OK) {
+            CHECK_RESULT(r, DC_ERR_OUT_OF_MEMORY);
+            budget_left = 1000000;
+        }
+        size_t t = 0;
+        for (size_t off = 0; off < size; off += 5) {
+            const size_t k = size - off < 5 ? size - off : 5;
+            while ((r = dc_frame_reader_push(rd, expect + off, k)) != DC_OK) {
+                CHECK_RESULT(r, DC_ERR_OUT_OF_MEMORY);
+                budget_left = 1000000;
+            }
+            while (t < dc_frame_reader_available_steps(rd)) {
+                size_t s = VOCAB;
+                while ((r = dc_frame_reader_decode_step(rd, fx.dist[t], DC_DTYPE_F32, VOCAB, &s)) !=
+                       DC_OK) {
+                    CHECK_RESULT(r, DC_ERR_OUT_OF_MEMORY);
+                    budget_left = 1000000;
+                }
+                CHECK(s == fx.symbols[t]);
+                t++;
+            }
+        }
+        CHECK_OK(dc_frame_reader_end(rd));
+        CHECK(t == fx.steps);
+        dc_frame_reader_free(rd);
+    }
+    printf("out of memory: %ld refused allocations, each retried\n", refusals);
+    CHECK(refusals >= 8); /* one per allocation point of a run (a budget refuses once) */
+    free(expect);
+}
+
 int main(void)
 {
     test_streaming_layout();
@@ -460,5 +563,6 @@ int main(void)
     test_end_record();
     test_splits();
     test_memory_bounded();
+    test_out_of_memory();
     return test_finish("test_frame_stream");
 }
