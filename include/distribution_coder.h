@@ -320,8 +320,10 @@ DC_API dc_result dc_frame_reader_push(dc_frame_reader *reader, const uint8_t *by
    container has arrived. A refusal changes nothing: more bytes may still be pushed. */
 DC_API dc_result dc_frame_reader_end(dc_frame_reader *reader);
 /* Steps that can be decoded now: those of the chunks that have arrived and passed their
-   data CRC, up to the first that has not (0 until the header has arrived). */
-DC_API uint64_t dc_frame_reader_available_steps(const dc_frame_reader *reader);
+   data CRC, up to the first that has not (0 until the header has arrived). It checks the
+   CRC of the chunks that arrived since it was last asked (decode_step checks a chunk's at
+   its first step otherwise; each chunk's once). */
+DC_API uint64_t dc_frame_reader_available_steps(dc_frame_reader *reader);
 /* NULL is a no-op. */
 DC_API void dc_frame_reader_free(dc_frame_reader *reader);
 /* Number of steps in the container (0 for NULL; DC_FRAME_UNKNOWN_STEPS until a streaming

@@ -732,8 +732,8 @@ export class FramedDecoder {
         { chunk: null, step: this.#step },
       );
     }
-    if (this.#step >= this.availableSteps) {
-      // not arrived or damaged: C says which without looking at the distribution
+    if (this.#h === null) {
+      // no header yet (so no coder to stage in): C says so without the distribution
       rt.x.dc_frame_reader_decode_step(s.ptr, 0, 0, 0, rt.scratch);
       rt.x.dc_frame_reader_error_info(s.ptr, rt.scratch + ERR);
       throw containerError(rt, this.#head, this.#expected, this.#received);

@@ -344,7 +344,6 @@ typedef struct frame_scan {
     uint64_t steps;  /* N; DC_FRAME_UNKNOWN_STEPS until a streaming container's end record */
     uint64_t chunks; /* ceil(N / P), DC_FRAME_UNKNOWN_STEPS while N is */
     uint64_t seen;   /* chunks that have fully arrived */
-    uint64_t good;   /* the first of them up to the first whose data CRC fails */
     uint64_t next;   /* offset of the next chunk (or end record) */
 } frame_scan;
 
@@ -364,6 +363,10 @@ struct dc_frame_reader {
     uint64_t chunk;      /* chunk holding `step` */
     uint64_t chunk_offset; /* offset of that chunk's length field */
     int chunk_started;   /* its stream is being decoded */
+    /* Data CRCs are checked when a chunk is first needed (available_steps, decode_step),
+       once: chunks [0, good) passed; `bad`: chunk `good` failed. */
+    uint64_t good, good_offset;
+    int bad;
     uint32_t crc;        /* CRC register of the symbols decoded from it */
     dc_frame_error_info error;
 };
@@ -445,9 +448,8 @@ static dc_result parse_header(const uint8_t *b, size_t size, const uint8_t *expe
     return DC_OK;
 }
 
-/* Walks the chunks (and end record) that have arrived since s->next. A chunk counts when
-   it is complete; it is `good` (its steps decodable) when every chunk up to it passed its
-   data CRC. A damaged chunk is reported when a step reaches it, as for a whole buffer. */
+/* Walks the chunks (and end record) that have arrived since s->next: a chunk counts when
+   it is complete. Their data CRCs are checked later, when needed (verify). */
 static dc_result scan(const dc_frame_reader *r, frame_scan *s, dc_frame_error_info *e)
 {
     const uint64_t per = r->info.steps_per_chunk, total = r->dropped + r->size;
@@ -474,8 +476,6 @@ static dc_result scan(const dc_frame_reader *r, frame_scan *s, dc_frame_error_in
         }
         if (avail < FRAME_CHUNK_OVERHEAD || avail - FRAME_CHUNK_OVERHEAD < len)
             return DC_OK;
-        if (s->good == s->seen && dc_crc32(dc_crc32(0, p, 4), p + 8, len) == get32(p + 4))
-            s->good++;
         s->seen++;
         s->next += FRAME_CHUNK_OVERHEAD + len;
     }
@@ -528,7 +528,7 @@ static dc_result start_reading(dc_frame_reader *r, const dc_frame_info *info)
     r->info = *info;
     r->have_header = 1;
     r->streaming = info->steps == DC_FRAME_UNKNOWN_STEPS;
-    r->chunk_offset = info->header_size;
+    r->chunk_offset = r->good_offset = info->header_size;
     r->scan.steps = info->steps;
     r->scan.chunks = info->chunks;
     r->scan.next = info->header_size;
@@ -600,7 +600,7 @@ refuse:
         r->have_header = 0;
         r->info.steps = r->info.chunks = DC_FRAME_UNKNOWN_STEPS;
         memset(&r->scan, 0, sizeof r->scan);
-        r->chunk_offset = 0;
+        r->chunk_offset = r->good_offset = 0;
     }
     r->size = before;
     r->error = e;
@@ -670,11 +670,36 @@ uint64_t dc_frame_reader_steps(const dc_frame_reader *r)
     return r ? r->info.steps : 0;
 }
 
-uint64_t dc_frame_reader_available_steps(const dc_frame_reader *r)
+/* A streaming container's end record at `off`, once it has arrived and been checked. */
+static int end_record_at(const dc_frame_reader *r, uint64_t off)
+{
+    return r->streaming && off < r->scan.next && get32(at(r, off)) == FRAME_END_MARK;
+}
+
+/* Checks the data CRC of the arrived chunks before chunk `upto`, up to the first that
+   fails (each chunk once: pushes only append). */
+static void verify(dc_frame_reader *r, uint64_t upto)
+{
+    while (!r->bad && r->good < upto && r->good < r->scan.seen) {
+        if (end_record_at(r, r->good_offset))
+            r->good_offset += FRAME_END_RECORD;
+        const uint8_t *p = at(r, r->good_offset);
+        const uint32_t len = get32(p);
+        if (dc_crc32(dc_crc32(0, p, 4), p + 8, len) != get32(p + 4)) {
+            r->bad = 1;
+            return;
+        }
+        r->good++;
+        r->good_offset += FRAME_CHUNK_OVERHEAD + len;
+    }
+}
+
+uint64_t dc_frame_reader_available_steps(dc_frame_reader *r)
 {
     if (!r || !r->have_header)
         return 0;
-    const uint64_t per = r->info.steps_per_chunk, good = r->scan.good;
+    verify(r, UINT64_MAX);
+    const uint64_t per = r->info.steps_per_chunk, good = r->good;
     const uint64_t steps = good > UINT64_MAX / per ? UINT64_MAX : good * per;
     return steps < r->info.steps ? steps : r->info.steps;
 }
@@ -744,15 +769,16 @@ dc_result dc_frame_reader_decode_step(dc_frame_reader *r, const void *dist, dc_d
     }
     /* A streaming container's end record (between the full chunks and the last) once it
        has arrived and been checked: step over it. */
-    if (!r->chunk_started && r->streaming && r->chunk_offset < r->scan.next &&
-        get32(at(r, r->chunk_offset)) == FRAME_END_MARK)
+    if (!r->chunk_started && end_record_at(r, r->chunk_offset))
         r->chunk_offset += FRAME_END_RECORD;
-    if (!r->chunk_started && r->chunk >= r->scan.good) /* damaged, or not here yet */
+    if (!r->chunk_started) /* the chunk's data CRC, checked at its first step */
+        verify(r, r->chunk + 1);
+    if (!r->chunk_started && r->chunk >= r->good) /* damaged, or not here yet */
         return chunk_error(r, r->chunk < r->scan.seen ? DC_ERR_FRAME_CORRUPT
                                                       : DC_ERR_FRAME_NEED_INPUT);
     const uint8_t *chunk = at(r, r->chunk_offset);
     const uint32_t len = get32(chunk);
-    if (!r->chunk_started) { /* its data CRC was checked when it arrived */
+    if (!r->chunk_started) {
         const dc_result sr = dc_coder_start_decoding(r->coder, chunk + 8, len);
         if (sr != DC_OK)
             return chunk_error(r, sr);
