@@ -385,9 +385,15 @@ static void set_error(dc_frame_error_info *e, dc_result result, uint64_t chunk, 
     e->reserved = 0;
 }
 
-static dc_result header_error(dc_frame_error_info *e, dc_result result, uint64_t offset)
+static void header_error(dc_frame_error_info *e, dc_result result, uint64_t offset)
 {
     set_error(e, result, DC_FRAME_NO_CHUNK, 0, 0, 0, offset);
+}
+
+/* header_error, returning the result. */
+static dc_result refuse_at(dc_frame_error_info *e, dc_result result, uint64_t offset)
+{
+    header_error(e, result, offset);
     return result;
 }
 
@@ -406,36 +412,57 @@ static dc_result parse_header(const uint8_t *b, size_t size, const uint8_t *expe
         const dc_result r = size == 0 || memcmp(b, frame_magic, size) == 0
                                 ? DC_ERR_FRAME_TRUNCATED
                                 : DC_ERR_FRAME_MAGIC;
-        return header_error(e, r, r == DC_ERR_FRAME_TRUNCATED ? size : 0);
+        header_error(e, r, r == DC_ERR_FRAME_TRUNCATED ? size : 0);
+        return r;
     }
-    if (memcmp(b, frame_magic, 4) != 0)
-        return header_error(e, DC_ERR_FRAME_MAGIC, 0);
-    if (size < 5)
-        return header_error(e, DC_ERR_FRAME_TRUNCATED, size);
-    if (b[4] != DC_FRAME_VERSION && b[4] != 2)
-        return header_error(e, DC_ERR_FRAME_VERSION, 4);
-    if (size < 8)
-        return header_error(e, DC_ERR_FRAME_TRUNCATED, size);
+    if (memcmp(b, frame_magic, 4) != 0) {
+        header_error(e, DC_ERR_FRAME_MAGIC, 0);
+        return DC_ERR_FRAME_MAGIC;
+    }
+    if (size < 5) {
+        header_error(e, DC_ERR_FRAME_TRUNCATED, size);
+        return DC_ERR_FRAME_TRUNCATED;
+    }
+    if (b[4] != DC_FRAME_VERSION && b[4] != 2) {
+        header_error(e, DC_ERR_FRAME_VERSION, 4);
+        return DC_ERR_FRAME_VERSION;
+    }
+    if (size < 8) {
+        header_error(e, DC_ERR_FRAME_TRUNCATED, size);
+        return DC_ERR_FRAME_TRUNCATED;
+    }
     const size_t id_len = (size_t)b[6] | ((size_t)b[7] << 8);
     const size_t fixed = b[4] == 2 ? FRAME_FIXED_HEADER_V2 : FRAME_FIXED_HEADER;
     const size_t header_len = fixed + id_len + 4;
-    if (size < header_len)
-        return header_error(e, DC_ERR_FRAME_TRUNCATED, size);
-    if (dc_crc32(0, b, header_len - 4) != get32(b + header_len - 4))
-        return header_error(e, DC_ERR_FRAME_CORRUPT, header_len - 4);
+    if (size < header_len) {
+        header_error(e, DC_ERR_FRAME_TRUNCATED, size);
+        return DC_ERR_FRAME_TRUNCATED;
+    }
+    if (dc_crc32(0, b, header_len - 4) != get32(b + header_len - 4)) {
+        header_error(e, DC_ERR_FRAME_CORRUPT, header_len - 4);
+        return DC_ERR_FRAME_CORRUPT;
+    }
     const int format = b[5];
-    if (!dc_format_known(format))
-        return header_error(e, DC_ERR_BAD_FORMAT, 5);
+    if (!dc_format_known(format)) {
+        header_error(e, DC_ERR_BAD_FORMAT, 5);
+        return DC_ERR_BAD_FORMAT;
+    }
     const uint32_t tol = b[4] == 2 ? get32(b + 20) : 0;
-    if (b[4] == 2 && (format != DC_FORMAT_DEFAULT || tol == 0 || tol > DC_TOL_MAX_Q))
-        return header_error(e, DC_ERR_FRAME_CORRUPT, format != DC_FORMAT_DEFAULT ? 5 : 20);
+    if (b[4] == 2 && (format != DC_FORMAT_DEFAULT || tol == 0 || tol > DC_TOL_MAX_Q)) {
+        header_error(e, DC_ERR_FRAME_CORRUPT, format != DC_FORMAT_DEFAULT ? 5 : 20);
+        return DC_ERR_FRAME_CORRUPT;
+    }
     const uint64_t steps = get64(b + 8);
     const uint32_t per_chunk = get32(b + 16);
-    if (per_chunk == 0 || per_chunk > DC_FRAME_MAX_STEPS_PER_CHUNK)
-        return header_error(e, DC_ERR_FRAME_CORRUPT, 16);
+    if (per_chunk == 0 || per_chunk > DC_FRAME_MAX_STEPS_PER_CHUNK) {
+        header_error(e, DC_ERR_FRAME_CORRUPT, 16);
+        return DC_ERR_FRAME_CORRUPT;
+    }
     if (expected_id && (expected_len != id_len ||
-                        (id_len > 0 && memcmp(expected_id, b + fixed, id_len))))
-        return header_error(e, DC_ERR_FRAME_MODEL_ID, fixed);
+                        (id_len > 0 && memcmp(expected_id, b + fixed, id_len)))) {
+        header_error(e, DC_ERR_FRAME_MODEL_ID, fixed);
+        return DC_ERR_FRAME_MODEL_ID;
+    }
     info->steps = steps;
     info->chunks = steps == DC_FRAME_UNKNOWN_STEPS
                        ? DC_FRAME_UNKNOWN_STEPS
@@ -457,7 +484,7 @@ static dc_result scan(const dc_frame_reader *r, frame_scan *s, dc_frame_error_in
         const uint64_t avail = total - s->next;
         const uint8_t *p = at(r, s->next);
         if (s->seen == s->chunks)
-            return avail ? header_error(e, DC_ERR_FRAME_CORRUPT, s->next) : DC_OK;
+            return avail ? refuse_at(e, DC_ERR_FRAME_CORRUPT, s->next) : DC_OK;
         if (avail < 4)
             return DC_OK;
         const uint32_t len = get32(p);
@@ -465,10 +492,10 @@ static dc_result scan(const dc_frame_reader *r, frame_scan *s, dc_frame_error_in
             if (avail < FRAME_END_RECORD)
                 return DC_OK;
             if (dc_crc32(0, p, 12) != get32(p + 12))
-                return header_error(e, DC_ERR_FRAME_CORRUPT, s->next + 12);
+                return refuse_at(e, DC_ERR_FRAME_CORRUPT, s->next + 12);
             const uint64_t n = get64(p + 4); /* the chunks before the record are full */
             if (n == DC_FRAME_UNKNOWN_STEPS || n / per != s->seen)
-                return header_error(e, DC_ERR_FRAME_CORRUPT, s->next + 4);
+                return refuse_at(e, DC_ERR_FRAME_CORRUPT, s->next + 4);
             s->steps = n;
             s->chunks = s->seen + (n % per != 0);
             s->next += FRAME_END_RECORD;
@@ -556,15 +583,15 @@ dc_result dc_frame_reader_push(dc_frame_reader *r, const uint8_t *bytes, size_t 
     if (!r)
         return DC_ERR_NULL_ARGUMENT;
     if (!bytes && size > 0)
-        return header_error(&r->error, DC_ERR_NULL_ARGUMENT, r->dropped + r->size);
+        return refuse_at(&r->error, DC_ERR_NULL_ARGUMENT, r->dropped + r->size);
     reader_compact(r);
     if (size > SIZE_MAX - r->size)
-        return header_error(&r->error, DC_ERR_TOO_LARGE, r->dropped + r->size);
+        return refuse_at(&r->error, DC_ERR_TOO_LARGE, r->dropped + r->size);
     void *buf = r->data;
     dc_result res = dc_grow(&r->alloc, &buf, &r->cap, r->size + size, 1);
     r->data = (uint8_t *)buf;
     if (res != DC_OK)
-        return header_error(&r->error, res, r->dropped + r->size);
+        return refuse_at(&r->error, res, r->dropped + r->size);
     if (size > 0)
         memcpy(r->data + r->size, bytes, size);
     const size_t before = r->size;
@@ -624,7 +651,7 @@ dc_result dc_frame_reader_end(dc_frame_reader *r)
     const uint64_t per = r->info.steps_per_chunk, first = s->seen * per;
     const uint64_t end = s->steps - first < per ? s->steps : first + per;
     if (s->chunks == DC_FRAME_UNKNOWN_STEPS && s->next == r->dropped + r->size)
-        return header_error(&r->error, DC_ERR_FRAME_TRUNCATED, s->next); /* no end record */
+        return refuse_at(&r->error, DC_ERR_FRAME_TRUNCATED, s->next); /* no end record */
     set_error(&r->error, DC_ERR_FRAME_TRUNCATED, s->seen, first, end, first, s->next);
     return DC_ERR_FRAME_TRUNCATED;
 }
@@ -640,7 +667,7 @@ dc_result dc_frame_reader_create(const uint8_t *bytes, size_t size,
     if (res == DC_OK)
         res = dc_frame_reader_create_streaming(expected_model_id, expected_len, allocator, &r);
     if (res != DC_OK)
-        return header_error(error, res, 0);
+        return refuse_at(error, res, 0);
     res = dc_frame_reader_push(r, bytes, size);
     if (res == DC_OK)
         res = dc_frame_reader_end(r);
