@@ -109,12 +109,14 @@ typedef enum dc_result {
     DC_ERR_FRAME_CORRUPT = 21,   /* Damaged data: the header's or a chunk's CRC-32 of its
                                     bytes fails, or the chunk layout is broken. */
     DC_ERR_FRAME_END = 22,       /* Every step of the container has been decoded. */
-    DC_ERR_BAD_TOLERANCE = 23    /* The tolerance is not 0 or in (0, 1e-2], or a tolerance
+    DC_ERR_BAD_TOLERANCE = 23,   /* The tolerance is not 0 or in (0, 1e-2], or a tolerance
                                     was asked of the python-0.1 format. */
+    DC_ERR_FRAME_NEED_INPUT = 24 /* A streaming reader has not received the bytes this
+                                    needs yet (dc_frame_reader_push); nothing changed. */
 } dc_result;
 
 /* Number of dc_result values; every value below it has a name. */
-#define DC_RESULT_COUNT 24
+#define DC_RESULT_COUNT 25
 
 /* "DC_ERR_NAN" for DC_ERR_NAN; "DC_ERR_UNKNOWN" for values that are not results. */
 DC_API const char *dc_result_name(int result);
@@ -217,6 +219,9 @@ DC_API dc_result dc_frequencies(dc_format format, const void *dist, dc_dtype dty
 #define DC_FRAME_MAX_STEPS_PER_CHUNK     ((uint32_t)1 << 24)
 #define DC_FRAME_DEFAULT_STEPS_PER_CHUNK 4096u
 #define DC_FRAME_NO_CHUNK                UINT64_MAX /* dc_frame_error_info.chunk of a header error */
+/* The step count of a streaming container until its end record has been read (the header
+   of such a container stores this value). */
+#define DC_FRAME_UNKNOWN_STEPS           UINT64_MAX
 
 typedef struct dc_frame_writer dc_frame_writer;
 typedef struct dc_frame_reader dc_frame_reader;
@@ -269,10 +274,22 @@ DC_API dc_result dc_frame_writer_encode_step(dc_frame_writer *writer, const void
                                              dc_dtype dtype, size_t vocab, size_t symbol);
 /* Steps written so far. */
 DC_API uint64_t dc_frame_writer_steps(const dc_frame_writer *writer);
-/* Close the last chunk and complete the header. *bytes stays valid until the writer is
-   freed; calling it again gives the same bytes; later steps return DC_ERR_NOT_ENCODING. */
+/* Close the last chunk and complete the container. *bytes[0..*size) are the bytes not yet
+   given out by dc_frame_writer_take (all of them if it was never called); they stay valid
+   until the writer is freed; calling it again gives the same bytes; later steps return
+   DC_ERR_NOT_ENCODING. */
 DC_API dc_result dc_frame_writer_finish(dc_frame_writer *writer, const uint8_t **bytes,
                                         size_t *size);
+/* Make this a streaming container (docs/FORMAT.md 3.2): the header is complete at once
+   (its step count says "unknown") and each chunk is final when it closes, so
+   dc_frame_writer_take gives the bytes as they are made. Before the first step only
+   (else DC_ERR_NOT_ENCODING). */
+DC_API dc_result dc_frame_writer_set_streaming(dc_frame_writer *writer);
+/* The bytes completed since the last take (possibly none): for a streaming writer the
+   header and each chunk as soon as it is full; otherwise nothing until
+   dc_frame_writer_finish. *bytes stays valid until the next call on the writer. */
+DC_API dc_result dc_frame_writer_take(dc_frame_writer *writer, const uint8_t **bytes,
+                                      size_t *size);
 
 /* A reader of a copy of bytes[0..size). It checks the magic, version, header CRC, format,
    model identifier and that every chunk is present and the data ends with the last one.
@@ -283,18 +300,47 @@ DC_API dc_result dc_frame_reader_create(const uint8_t *bytes, size_t size,
                                         const uint8_t *expected_model_id, size_t expected_len,
                                         const dc_allocator *allocator, dc_frame_reader **out,
                                         dc_frame_error_info *error);
+/* A reader that takes the container in pieces as they arrive (dc_frame_reader_push), with
+   the same checks and results as dc_frame_reader_create: the header's as soon as it is
+   complete, truncation at dc_frame_reader_end. Steps whose chunk has arrived and passed
+   its data CRC decode at once (dc_frame_reader_available_steps); a step whose chunk has
+   not arrived returns DC_ERR_FRAME_NEED_INPUT. The model identifier is copied. */
+DC_API dc_result dc_frame_reader_create_streaming(const uint8_t *expected_model_id,
+                                                  size_t expected_len,
+                                                  const dc_allocator *allocator,
+                                                  dc_frame_reader **out);
+/* Append bytes[0..size) (copied). Refuses with the header's errors once it is complete
+   (DC_ERR_FRAME_MAGIC, _VERSION, _CORRUPT, _MODEL_ID, DC_ERR_BAD_FORMAT), and with
+   DC_ERR_FRAME_CORRUPT for a damaged end record or bytes after the container's end; a
+   refused push keeps none of its bytes (dc_frame_reader_error_info says where). Memory
+   stays about the chunks not yet decoded: decoded ones are dropped. */
+DC_API dc_result dc_frame_reader_push(dc_frame_reader *reader, const uint8_t *bytes,
+                                      size_t size);
+/* No more bytes: DC_ERR_FRAME_TRUNCATED (naming the first missing chunk) unless the whole
+   container has arrived. A refusal changes nothing: more bytes may still be pushed. */
+DC_API dc_result dc_frame_reader_end(dc_frame_reader *reader);
+/* Steps that can be decoded now: those of the chunks that have arrived and passed their
+   data CRC, up to the first that has not (0 until the header has arrived). It checks the
+   CRC of the chunks that arrived since it was last asked (decode_step checks a chunk's at
+   its first step otherwise; each chunk's once). */
+DC_API uint64_t dc_frame_reader_available_steps(dc_frame_reader *reader);
 /* NULL is a no-op. */
 DC_API void dc_frame_reader_free(dc_frame_reader *reader);
-/* Number of steps in the container (0 for NULL). */
+/* Number of steps in the container (0 for NULL; DC_FRAME_UNKNOWN_STEPS until a streaming
+   reader has read the header, or a streaming container's end record). */
 DC_API uint64_t dc_frame_reader_steps(const dc_frame_reader *reader);
+/* DC_ERR_FRAME_NEED_INPUT until the header has arrived. steps and chunks are
+   DC_FRAME_UNKNOWN_STEPS while the step count is unknown. */
 DC_API dc_result dc_frame_reader_info(const dc_frame_reader *reader, dc_frame_info *info);
-/* The stored model identifier (a pointer into the reader's copy). */
+/* The stored model identifier (a pointer into the reader's copy; DC_ERR_FRAME_NEED_INPUT
+   until the header has arrived). */
 DC_API dc_result dc_frame_reader_model_id(const dc_frame_reader *reader, const uint8_t **id,
                                           size_t *len);
 /* Decode the next step. Besides dc_coder_decode_step's errors: DC_ERR_FRAME_CORRUPT when the
    chunk's bytes fail their CRC (checked at the chunk's first step), DC_ERR_FRAME_CHECKSUM
    when its symbols fail theirs (checked at its last step), DC_ERR_FRAME_END after the last
-   step. A refused step changes nothing; dc_frame_reader_error_info says where. */
+   step, DC_ERR_FRAME_NEED_INPUT when its chunk has not arrived. A refused step changes
+   nothing; dc_frame_reader_error_info says where. */
 DC_API dc_result dc_frame_reader_decode_step(dc_frame_reader *reader, const void *dist,
                                              dc_dtype dtype, size_t vocab, size_t *symbol);
 /* Where the last refused dc_frame_reader_decode_step was (result DC_OK if none was refused). */

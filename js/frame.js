@@ -50,12 +50,27 @@ function parseStepsPerChunk(per, what) {
   return per;
 }
 
+function parseStreaming(v, what) {
+  if (v === undefined) return false;
+  if (typeof v !== 'boolean') throw new TypeError(`${what} must be a boolean; got ${show(v)}`);
+  return v;
+}
+
+function parseOnChunk(f, what) {
+  if (f === undefined) return null;
+  if (typeof f !== 'function')
+    throw new TypeError(`${what} must be a function (bytes: Uint8Array) => void; got ${show(f)}`);
+  return f;
+}
+
 /** The options of new FramedEncoder() and new FramedDecoder(): name -> parser. */
 export const FRAMED_ENCODER_OPTIONS = {
   format: parseFormat,
   tolerance: parseTolerance,
   stepsPerChunk: parseStepsPerChunk,
   modelId: parseModelId,
+  streaming: parseStreaming,
+  onChunk: parseOnChunk,
 };
 export const FRAMED_DECODER_OPTIONS = {
   modelId: (id, what) => (id === null ? null : parseModelId(id, what)),
@@ -89,8 +104,9 @@ function frameError(rt, code, message, where) {
   return Object.assign(err, where);
 }
 
-/** The error dc_frame_error_info (at scratch + ERR) describes, for container bytes `b`. */
-function containerError(rt, b, expected) {
+/** The error dc_frame_error_info (at scratch + ERR) describes, for a container of `total`
+ * bytes so far whose first bytes are `b` (at least its header, when it has arrived). */
+function containerError(rt, b, expected, total = b.length) {
   const c = rt.codes;
   const code = rt.i32[(rt.scratch + ERR + 40) >>> 2];
   const chunk = rt.out64(ERR);
@@ -105,7 +121,7 @@ function containerError(rt, b, expected) {
       return frameError(
         rt,
         code,
-        `framed container truncated in ${steps}: it ends at byte ${b.length}`,
+        `framed container truncated in ${steps}: it ends at byte ${total}`,
         where,
       );
     if (code === c.DC_ERR_FRAME_CORRUPT)
@@ -113,6 +129,13 @@ function containerError(rt, b, expected) {
         rt,
         code,
         `framed container: ${steps} is damaged (its bytes fail their CRC-32)`,
+        where,
+      );
+    if (code === c.DC_ERR_FRAME_NEED_INPUT)
+      return frameError(
+        rt,
+        code,
+        `decodeStep: step ${step} is in ${steps}, which has not fully arrived yet: push more bytes`,
         where,
       );
     if (code === c.DC_ERR_FRAME_CHECKSUM) {
@@ -129,7 +152,16 @@ function containerError(rt, b, expected) {
   const idLen = b.length >= 8 ? b[6] | (b[7] << 8) : 0;
   const fixed = b[4] === 2 ? 24 : 20; // version 2 (tolerant) stores tau at offset 20
   const headerSize = fixed + idLen + 4;
+  // a streaming container: N = 2^64 - 1 in the header, an end record after the full chunks
+  const streaming = b.length >= 16 && b.subarray(8, 16).every((x) => x === 0xff);
   switch (code) {
+    case c.DC_ERR_FRAME_NEED_INPUT:
+      return frameError(
+        rt,
+        code,
+        "decodeStep: the container's header has not fully arrived yet: push more bytes",
+        where,
+      );
     case c.DC_ERR_FRAME_MAGIC:
       return frameError(rt, code, 'not a framed container: wrong magic bytes', where);
     case c.DC_ERR_FRAME_TRUNCATED:
@@ -142,6 +174,13 @@ function containerError(rt, b, expected) {
         );
       if (b.length < 8)
         return frameError(rt, code, 'framed container truncated inside its header', where);
+      if (total >= headerSize)
+        return frameError(
+          rt,
+          code,
+          `framed container truncated: its end record is missing (it ends at byte ${total})`,
+          where,
+        );
       return frameError(
         rt,
         code,
@@ -190,10 +229,17 @@ function containerError(rt, b, expected) {
           'framed container header is damaged (its CRC-32 does not match)',
           where,
         );
+      if (streaming && offset < total)
+        return frameError(
+          rt,
+          code,
+          `framed container is damaged at byte ${offset}: its end record fails its CRC-32 or disagrees with the chunks before it, or bytes follow its end`,
+          where,
+        );
       return frameError(
         rt,
         code,
-        `framed container is damaged: ${b.length - offset} bytes follow its last chunk`,
+        `framed container is damaged: bytes follow its last chunk (from byte ${offset})`,
         where,
       );
     default:
@@ -251,12 +297,17 @@ export class FramedEncoder {
   #format;
   #tolerance;
   #perChunk;
+  #streaming;
+  #onChunk;
+  #controller = null; // of `readable`, once asked for
+  #readable = null;
   #steps = 0; // set when the writer is released
-  #result = null;
+  #result = null; // what finish() returned
+  #pending = NO_BYTES; // after finish: the bytes take() has not given out
   #freed = false;
 
   constructor(options) {
-    const { format, tolerance, stepsPerChunk, modelId } = readOptions(
+    const { format, tolerance, stepsPerChunk, modelId, streaming, onChunk } = readOptions(
       options,
       FRAMED_ENCODER_OPTIONS,
       '',
@@ -288,9 +339,13 @@ export class FramedEncoder {
       'dc_frame_writer_staging_buffer',
       format === 'python-0.1' ? 0 : 1,
     );
+    if (streaming) rt.x.dc_frame_writer_set_streaming(this.#s.ptr); // before any step: OK
     this.#format = format;
     this.#tolerance = tolerance;
     this.#perChunk = stepsPerChunk;
+    this.#streaming = streaming;
+    this.#onChunk = onChunk;
+    this.#deliver(); // the header of a streaming container
   }
 
   get format() {
@@ -302,6 +357,10 @@ export class FramedEncoder {
   }
   get stepsPerChunk() {
     return this.#perChunk;
+  }
+  /** Whether this writes a streaming container (options.streaming). */
+  get streaming() {
+    return this.#streaming;
   }
   /** Steps encoded so far. */
   get steps() {
@@ -334,9 +393,58 @@ export class FramedEncoder {
     const p = s.stagedPtr;
     const r = rt.x.dc_frame_writer_encode_step(s.ptr, p, s.dtype, n, symbol);
     if (r !== 0) s.fail(r, 'encodeStep', p, 'distribution');
+    if (this.#streaming) this.#deliver(); // a chunk that has just filled up
   }
 
-  /** Closes the last chunk and returns the container (a new Uint8Array each call). */
+  /** The bytes completed since the last take() (a new Uint8Array, possibly empty): for a
+   * streaming encoder the header, then each chunk as soon as it is full; otherwise nothing
+   * before finish(). */
+  take() {
+    if (this.#result !== null) {
+      const b = this.#pending;
+      this.#pending = NO_BYTES;
+      return b;
+    }
+    const s = this.#s;
+    const rt = s.live('take');
+    const r = rt.x.dc_frame_writer_take(s.ptr, rt.scratch, rt.scratch + 4);
+    rt.refresh();
+    if (r !== 0) throw libraryError(rt, r, 'take');
+    const p = rt.out32(0);
+    return rt.u8.slice(p, p + rt.out32(1));
+  }
+
+  /** A ReadableStream of the container's bytes not yet taken: each piece as it completes
+   * (see take()), closed by finish(). Created on first use. */
+  get readable() {
+    if (this.#readable === null) {
+      if (typeof ReadableStream !== 'function')
+        throw new TypeError('readable: this runtime has no ReadableStream; use onChunk or take()');
+      this.#readable = new ReadableStream({
+        start: (controller) => {
+          this.#controller = controller;
+        },
+      });
+      this.#deliver();
+      if (this.#result !== null) this.#controller.close();
+      else if (this.#freed) this.#controller.error(freedEarly());
+    }
+    return this.#readable;
+  }
+
+  /** Gives the bytes not yet taken to onChunk and `readable`, if there are any. */
+  #deliver() {
+    if (this.#onChunk === null && this.#controller === null) return;
+    if (this.#freed && this.#result === null) return;
+    const b = this.take();
+    if (b.length === 0) return;
+    if (this.#controller !== null) this.#controller.enqueue(this.#onChunk ? b.slice() : b);
+    if (this.#onChunk !== null) this.#onChunk(b);
+  }
+
+  /** Closes the last chunk and returns the bytes not yet taken: the whole container when
+   * take() was never called (a new Uint8Array each call). onChunk and `readable` get them
+   * too. */
   finish() {
     if (this.#result === null) {
       const s = this.#s;
@@ -346,7 +454,10 @@ export class FramedEncoder {
       if (r !== 0) throw libraryError(rt, r, 'finish');
       const p = rt.out32(0);
       this.#result = rt.u8.slice(p, p + rt.out32(1));
+      this.#pending = this.#result.slice();
       this.#release();
+      this.#deliver();
+      if (this.#controller !== null) this.#controller.close();
     }
     return this.#result.slice();
   }
@@ -359,30 +470,83 @@ export class FramedEncoder {
 
   /** Frees the wasm writer (finish() does too). Idempotent. */
   free() {
+    if (!this.#freed && this.#result === null && this.#controller !== null)
+      this.#controller.error(freedEarly());
     this.#freed = true;
     this.#release();
   }
 }
 
+function freedEarly() {
+  return new TypeError('the FramedEncoder was freed before finish(): the container is incomplete');
+}
+
 // ---------------------------------------------------------------------------- decoder
 
-/** Reads a framed container (dc_frame_reader_*). See js/frame.d.ts. */
+const HEAD_MAX = 24 + MAX_MODEL_ID + 4; // the longest header
+
+/** A plain options object (new FramedDecoder(options): an incremental decoder). */
+function isOptions(x) {
+  return (
+    x !== null &&
+    typeof x === 'object' &&
+    !ArrayBuffer.isView(x) &&
+    Object.prototype.toString.call(x) !== '[object ArrayBuffer]'
+  );
+}
+
+/** dc_frame_reader_create_streaming; returns the reader pointer. */
+function createStreamingReader(rt, expected) {
+  let ip = 0;
+  try {
+    if (expected !== null) ip = rt.copyIn(expected, 'new FramedDecoder');
+    const r = rt.x.dc_frame_reader_create_streaming(
+      ip,
+      expected === null ? 0 : expected.length,
+      0,
+      rt.scratch,
+    );
+    rt.refresh();
+    if (r !== 0) throw libraryError(rt, r, 'new FramedDecoder');
+    return rt.out32(0);
+  } finally {
+    if (ip) rt.x.free(ip);
+  }
+}
+
+/** Reads a framed container (dc_frame_reader_*), whole or as its bytes arrive. See
+ * js/frame.d.ts. */
 export class FramedDecoder {
   #s;
-  #h;
+  #h = null; // the header fields (readerInfo), once the header has arrived
   #step = 0;
+  #expected = null; // incremental: the model id to match, the first bytes, the byte count
+  #head = NO_BYTES;
+  #received = 0;
+  #ended = false;
+  #whole = false; // made from a whole container
 
   /**
-   * Checks the header and layout of a copy of `bytes`. options.modelId (string or
-   * Uint8Array; default: none) must equal the container's; options.modelId === null skips
-   * the check.
+   * new FramedDecoder(bytes, options): checks the header and layout of a copy of `bytes`.
+   * new FramedDecoder(options): an incremental decoder; give it the bytes with push() (or
+   * feed()) and end(). options.modelId (string or Uint8Array; default: none) must equal
+   * the container's; options.modelId === null skips the check.
    */
   constructor(bytes, options) {
-    const b = toBytes(bytes, 'bytes');
-    const { modelId } = readOptions(options, FRAMED_DECODER_OPTIONS, '');
+    const incremental = options === undefined && (bytes === undefined || isOptions(bytes));
+    const b = incremental ? null : toBytes(bytes, 'bytes');
+    const { modelId } = readOptions(incremental ? bytes : options, FRAMED_DECODER_OPTIONS, '');
     const rt = runtime();
-    const ptr = createReader(rt, b, modelId);
-    this.#h = readerInfo(rt, ptr);
+    let ptr;
+    if (incremental) {
+      ptr = createStreamingReader(rt, modelId);
+      this.#expected = modelId;
+    } else {
+      ptr = createReader(rt, b, modelId);
+      this.#h = readerInfo(rt, ptr);
+      this.#ended = true;
+      this.#whole = true;
+    }
     this.#s = new Stage(
       rt,
       ptr,
@@ -390,7 +554,7 @@ export class FramedDecoder {
       'FramedDecoder',
       'dc_frame_reader_free',
       'dc_frame_reader_staging_buffer',
-      this.#h.format === 'python-0.1' ? 0 : 1,
+      this.#h !== null && this.#h.format === 'python-0.1' ? 0 : 1,
     );
   }
 
@@ -406,26 +570,28 @@ export class FramedDecoder {
     }
   }
 
+  // The header fields: null until the header has arrived (incremental decoders).
   get format() {
-    return this.#h.format;
+    return this.#h?.format ?? null;
   }
   /** The container's tolerance (tolerant mode, ceil(tau * 2^32) / 2^32), 0 if exact. */
   get tolerance() {
-    return this.#h.tolerance;
+    return this.#h?.tolerance ?? null;
   }
-  /** Number of steps in the container. */
+  /** Number of steps in the container (null while unknown: before the header, or before a
+   * streaming container's end record). */
   get steps() {
-    return this.#h.steps;
+    return this.#h?.steps ?? null;
   }
   get stepsPerChunk() {
-    return this.#h.stepsPerChunk;
+    return this.#h?.stepsPerChunk ?? null;
   }
   get chunks() {
-    return this.#h.chunks;
+    return this.#h?.chunks ?? null;
   }
   /** The stored model identifier bytes (a copy). */
   get modelId() {
-    return this.#h.modelId.slice();
+    return this.#h === null ? null : this.#h.modelId.slice();
   }
   /** Steps decoded so far. */
   get position() {
@@ -435,7 +601,112 @@ export class FramedDecoder {
    * step succeeds at a chunk's end only once the chunk is verified. */
   get verifiedSteps() {
     const t = this.#step;
+    if (this.#h === null) return 0;
     return t === this.#h.steps ? t : t - (t % this.#h.stepsPerChunk);
+  }
+  /** Steps that can be decoded now: those of the chunks that have arrived whole and passed
+   * their data CRC (all of them for a decoder made from the whole container). */
+  get availableSteps() {
+    const s = this.#s;
+    return s.ptr === 0 ? this.#step : Number(s.rt.x.dc_frame_reader_available_steps(s.ptr));
+  }
+  /** Whether end() has accepted the input (always true for a whole-container decoder). */
+  get ended() {
+    return this.#ended;
+  }
+
+  /** Appends the next bytes of the container (copied). Throws the header's errors as soon
+   * as the header is complete (DC_ERR_FRAME_MAGIC, _VERSION, _MODEL_ID, _CORRUPT, ...) and
+   * DC_ERR_FRAME_CORRUPT for bytes after the container's end; refused bytes are not kept. */
+  push(bytes) {
+    const b = toBytes(bytes, 'bytes');
+    const s = this.#s;
+    const rt = s.live('push');
+    if (this.#whole && b.length > 0)
+      throw new TypeError('push: this FramedDecoder was made from a whole container');
+    const p = rt.copyIn(b, 'push');
+    let r;
+    try {
+      r = rt.x.dc_frame_reader_push(s.ptr, p, b.length);
+      rt.refresh();
+    } finally {
+      rt.x.free(p);
+    }
+    const head =
+      this.#h === null && this.#head.length < HEAD_MAX
+        ? concat(this.#head, b.subarray(0, HEAD_MAX - this.#head.length))
+        : this.#head;
+    if (r !== 0) {
+      if (r === rt.codes.DC_ERR_OUT_OF_MEMORY) throw libraryError(rt, r, 'push');
+      rt.x.dc_frame_reader_error_info(s.ptr, rt.scratch + ERR);
+      throw containerError(rt, head, this.#expected, this.#received + b.length);
+    }
+    this.#received += b.length;
+    this.#head = head;
+    if (this.#h === null || this.#h.steps === null) this.#readHeader();
+  }
+
+  /** The header fields, once they have arrived (and the step count, once known). */
+  #readHeader() {
+    const s = this.#s;
+    const rt = s.rt;
+    if (rt.x.dc_frame_reader_info(s.ptr, rt.scratch + ERR) !== 0) return; // not yet
+    const first = this.#h === null;
+    const headerSize = rt.out32((ERR + 28) / 4); // dc_frame_info.header_size
+    this.#h = readerInfo(rt, s.ptr);
+    if (first) {
+      this.#head = this.#head.slice(0, headerSize);
+      s.plainDtype = this.#h.format === 'python-0.1' ? 0 : 1;
+    }
+  }
+
+  /** No more bytes: throws DC_ERR_FRAME_TRUNCATED (naming the first missing chunk) unless
+   * the whole container has arrived. A refusal changes nothing: more bytes may be pushed. */
+  end() {
+    const s = this.#s;
+    const rt = s.live('end');
+    const r = rt.x.dc_frame_reader_end(s.ptr);
+    if (r !== 0) {
+      rt.x.dc_frame_reader_error_info(s.ptr, rt.scratch + ERR);
+      throw containerError(rt, this.#head, this.#expected, this.#received);
+    }
+    this.#ended = true;
+  }
+
+  /**
+   * Pushes every piece of `source` (a ReadableStream such as Response.body, or an
+   * (async) iterable of Uint8Array / ArrayBuffer), yielding availableSteps after each
+   * piece, then calls end(). For `for await (const n of decoder.feed(body))` loops that
+   * decode steps while the bytes download.
+   */
+  async *feed(source) {
+    if (source !== null && typeof source === 'object' && typeof source.getReader === 'function') {
+      const reader = source.getReader();
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          this.push(value);
+          yield this.availableSteps;
+        }
+      } finally {
+        reader.releaseLock();
+      }
+    } else if (
+      source !== null &&
+      (typeof source?.[Symbol.asyncIterator] === 'function' ||
+        typeof source?.[Symbol.iterator] === 'function')
+    ) {
+      for await (const piece of source) {
+        this.push(piece);
+        yield this.availableSteps;
+      }
+    } else {
+      throw new TypeError(
+        `feed: source must be a ReadableStream or an (async) iterable of Uint8Array; got ${show(source)}`,
+      );
+    }
+    this.end();
   }
 
   /** As DistributionCoder.distributionView: a view of the reader's staging buffer. */
@@ -445,19 +716,27 @@ export class FramedDecoder {
 
   /** Decode the next step's symbol with `distribution` (as DistributionCoder.decodeStep).
    * A refused step changes nothing: after DC_ERR_FRAME_CHECKSUM the same step can be
-   * decoded again (with the encoder's distributions it then passes). */
+   * decoded again (with the encoder's distributions it then passes); after
+   * DC_ERR_FRAME_NEED_INPUT, once more bytes have been pushed. */
   decodeStep(distribution, dtype) {
     const s = this.#s;
     const rt = s.live('decodeStep');
-    if (this.#step >= this.#h.steps) {
+    const steps = this.steps;
+    if (steps !== null && this.#step >= steps) {
       // Before the argument is looked at (as C does: the distribution is not needed).
       const code = rt.codes.DC_ERR_FRAME_END;
       throw frameError(
         rt,
         code,
-        `decodeStep: all ${this.#h.steps} steps of the container have been decoded`,
+        `decodeStep: all ${steps} steps of the container have been decoded`,
         { chunk: null, step: this.#step },
       );
+    }
+    if (this.#h === null) {
+      // no header yet (so no coder to stage in): C says so without the distribution
+      rt.x.dc_frame_reader_decode_step(s.ptr, 0, 0, 0, rt.scratch);
+      rt.x.dc_frame_reader_error_info(s.ptr, rt.scratch + ERR);
+      throw containerError(rt, this.#head, this.#expected, this.#received);
     }
     s.stage(distribution, dtype, 'decodeStep');
     const p = s.stagedPtr;
@@ -476,6 +755,14 @@ export class FramedDecoder {
   free() {
     this.#s.release();
   }
+}
+
+function concat(a, b) {
+  if (a.length === 0) return b.slice();
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
 disposable(FramedEncoder, FramedDecoder);

@@ -45,6 +45,12 @@ const REQUIRED_EXPORTS = [
   'dc_frame_reader_staging_buffer',
   'dc_frame_reader_decode_step',
   'dc_frame_reader_error_info',
+  'dc_frame_writer_set_streaming',
+  'dc_frame_writer_take',
+  'dc_frame_reader_create_streaming',
+  'dc_frame_reader_push',
+  'dc_frame_reader_end',
+  'dc_frame_reader_available_steps',
 ];
 
 /** Every ArrayBuffer that has been the memory of a module instance: a typed array over one

@@ -32,6 +32,7 @@ static const char *const result_names[DC_RESULT_COUNT] = {
     "DC_ERR_FRAME_CORRUPT",
     "DC_ERR_FRAME_END",
     "DC_ERR_BAD_TOLERANCE",
+    "DC_ERR_FRAME_NEED_INPUT",
 };
 
 static const char *const result_strings[DC_RESULT_COUNT] = {
@@ -62,6 +63,7 @@ static const char *const result_strings[DC_RESULT_COUNT] = {
     "is broken)",
     "framed container: every step has been decoded",
     "the tolerance is not 0 or in (0, 1e-2], or was asked of the python-0.1 format",
+    "framed container: the bytes this needs have not arrived yet (push more)",
 };
 
 const char *dc_result_name(int result)

@@ -16,6 +16,10 @@
 #define FRAME_FIXED_HEADER    20u
 #define FRAME_FIXED_HEADER_V2 24u /* version 2: + tolerance (u32, tau * 2^32) */
 #define FRAME_CHUNK_OVERHEAD 12u /* length 4, data CRC 4, symbols CRC 4 */
+/* Streaming containers (N = DC_FRAME_UNKNOWN_STEPS in the header): the end record, marker
+   4 (a length no chunk can have), N 8, CRC-32 of those 12 bytes 4. */
+#define FRAME_END_MARK   0xFFFFFFFFu
+#define FRAME_END_RECORD 16u
 
 static const uint8_t frame_magic[4] = {0x89, 'D', 'C', 'F'};
 
@@ -78,10 +82,22 @@ struct dc_frame_writer {
     uint32_t chunk_steps; /* steps in the open chunk */
     uint32_t crc;         /* CRC register of the open chunk's symbols */
     int finished;
+    int streaming;  /* N unknown in the header, an end record before the last chunk */
     uint64_t steps; /* steps written */
     uint8_t *buf;   /* header (completed by dc_frame_writer_finish) + closed chunks */
     size_t len, cap, header_len;
+    size_t taken; /* buf[0, taken) was given out by dc_frame_writer_take */
 };
+
+/* Drops the bytes given out by dc_frame_writer_take (their pointer is no longer valid). */
+static void writer_compact(dc_frame_writer *w)
+{
+    if (w->taken == 0 || w->finished)
+        return;
+    memmove(w->buf, w->buf + w->taken, w->len - w->taken);
+    w->len -= w->taken;
+    w->taken = 0;
+}
 
 static dc_result writer_reserve(dc_frame_writer *w, size_t extra)
 {
@@ -185,6 +201,7 @@ static dc_result close_chunk(dc_frame_writer *w)
 {
     if (w->chunk_steps == 0)
         return DC_OK;
+    writer_compact(w);
     const uint8_t *bytes;
     size_t size;
     dc_result r = dc_coder_finish_encoding(w->coder, &bytes, &size);
@@ -215,7 +232,7 @@ dc_result dc_frame_writer_encode_step(dc_frame_writer *w, const void *dist, dc_d
         return DC_ERR_NULL_ARGUMENT;
     if (w->finished)
         return DC_ERR_NOT_ENCODING;
-    if (w->steps == UINT64_MAX)
+    if (w->steps == DC_FRAME_UNKNOWN_STEPS - 1) /* N = 2^64 - 1 means a streaming container */
         return DC_ERR_TOO_LARGE;
     if (w->chunk_steps == w->steps_per_chunk) {
         const dc_result r = close_chunk(w);
@@ -241,35 +258,115 @@ dc_coder *dc_frame_writer_coder(dc_frame_writer *w)
     return w->coder;
 }
 
+/* Completes the header: its step count and CRC. */
+static void write_header(dc_frame_writer *w, uint64_t steps)
+{
+    put64(w->buf + 8, steps);
+    put32(w->buf + w->header_len - 4, dc_crc32(0, w->buf, w->header_len - 4));
+}
+
+dc_result dc_frame_writer_set_streaming(dc_frame_writer *w)
+{
+    if (!w)
+        return DC_ERR_NULL_ARGUMENT;
+    if (w->steps > 0 || w->finished)
+        return DC_ERR_NOT_ENCODING;
+    w->streaming = 1;
+    write_header(w, DC_FRAME_UNKNOWN_STEPS); /* complete now: it can be taken at once */
+    return DC_OK;
+}
+
+dc_result dc_frame_writer_take(dc_frame_writer *w, const uint8_t **bytes, size_t *size)
+{
+    if (!w || !bytes || !size)
+        return DC_ERR_NULL_ARGUMENT;
+    if (w->streaming && w->chunk_steps == w->steps_per_chunk) { /* a full chunk is final */
+        const dc_result r = close_chunk(w);
+        if (r != DC_OK)
+            return r;
+    }
+    const size_t end = w->streaming || w->finished ? w->len : 0; /* else N is not written yet */
+    *bytes = w->buf + w->taken;
+    *size = end - w->taken;
+    w->taken = end;
+    return DC_OK;
+}
+
+/* A streaming container's end: the end record, then the last chunk if it is not full (so a
+   reader knows every chunk before the record holds P steps). */
+static dc_result finish_streaming(dc_frame_writer *w)
+{
+    dc_result r = w->chunk_steps == w->steps_per_chunk ? close_chunk(w) : DC_OK;
+    if (r != DC_OK)
+        return r;
+    writer_compact(w);
+    r = writer_reserve(w, FRAME_END_RECORD);
+    if (r != DC_OK)
+        return r;
+    const size_t at = w->len;
+    uint8_t *p = w->buf + at;
+    put32(p, FRAME_END_MARK);
+    put64(p + 4, w->steps);
+    put32(p + 12, dc_crc32(0, p, 12));
+    w->len += FRAME_END_RECORD;
+    r = close_chunk(w);
+    if (r != DC_OK)
+        w->len = at; /* as if the record had not been written */
+    return r;
+}
+
 dc_result dc_frame_writer_finish(dc_frame_writer *w, const uint8_t **bytes, size_t *size)
 {
     if (!w || !bytes || !size)
         return DC_ERR_NULL_ARGUMENT;
     if (!w->finished) {
-        const dc_result r = close_chunk(w);
+        const dc_result r = w->streaming ? finish_streaming(w) : close_chunk(w);
         if (r != DC_OK)
             return r;
-        put64(w->buf + 8, w->steps);
-        put32(w->buf + w->header_len - 4, dc_crc32(0, w->buf, w->header_len - 4));
+        if (!w->streaming)
+            write_header(w, w->steps);
         w->finished = 1;
     }
-    *bytes = w->buf;
-    *size = w->len;
+    *bytes = w->buf + w->taken;
+    *size = w->len - w->taken;
     return DC_OK;
 }
 
-/* ---- reader ---- */
+/* ---- reader ----
+ * One parser for whole buffers and for bytes that arrive in pieces: dc_frame_reader_create
+ * is dc_frame_reader_create_streaming, one push of every byte and dc_frame_reader_end.
+ * Each push checks the header as soon as it is complete and walks the chunks that have
+ * arrived (their lengths, their data CRC, a streaming container's end record); end()
+ * reports what is missing. */
+
+/* How far the arrived bytes have been walked. */
+typedef struct frame_scan {
+    uint64_t steps;  /* N; DC_FRAME_UNKNOWN_STEPS until a streaming container's end record */
+    uint64_t chunks; /* ceil(N / P), DC_FRAME_UNKNOWN_STEPS while N is */
+    uint64_t seen;   /* chunks that have fully arrived */
+    uint64_t next;   /* offset of the next chunk (or end record) */
+} frame_scan;
 
 struct dc_frame_reader {
     dc_allocator alloc;
-    dc_coder *coder;
-    uint8_t *data; /* a copy of the container */
-    size_t size;
+    dc_coder *coder;     /* created when the header is complete */
+    uint8_t *expected;   /* the caller's model identifier (a copy), NULL: no check */
+    size_t expected_len;
+    uint8_t *data;       /* the header, then the bytes from offset `dropped` + header size */
+    size_t size, cap;    /* bytes held in data */
+    uint64_t dropped;    /* bytes of decoded chunks dropped from data (after the header) */
+    int have_header;
+    int streaming;       /* the header's N is DC_FRAME_UNKNOWN_STEPS: an end record follows */
+    frame_scan scan;
     dc_frame_info info;
     uint64_t step;       /* next step to decode */
     uint64_t chunk;      /* chunk holding `step` */
-    size_t chunk_offset; /* offset of that chunk's length field */
+    uint64_t chunk_offset; /* offset of that chunk's length field */
     int chunk_started;   /* its stream is being decoded */
+    /* Data CRCs are checked when a chunk is first needed (available_steps, decode_step),
+       once: chunks [0, good) passed; `bad`: chunk `good` failed. */
+    uint64_t good, good_offset;
+    int bad;
     uint32_t crc;        /* CRC register of the symbols decoded from it */
     dc_frame_error_info error;
 };
@@ -285,6 +382,7 @@ static void set_error(dc_frame_error_info *e, dc_result result, uint64_t chunk, 
     e->step = step;
     e->offset = offset;
     e->result = (int32_t)result;
+    e->reserved = 0;
 }
 
 static void header_error(dc_frame_error_info *e, dc_result result, uint64_t offset)
@@ -292,9 +390,23 @@ static void header_error(dc_frame_error_info *e, dc_result result, uint64_t offs
     set_error(e, result, DC_FRAME_NO_CHUNK, 0, 0, 0, offset);
 }
 
-/* Checks the header and the chunk layout of bytes[0..size). */
-static dc_result parse(const uint8_t *b, size_t size, const uint8_t *expected_id,
-                       size_t expected_len, dc_frame_info *info, dc_frame_error_info *e)
+/* header_error, returning the result. */
+static dc_result refuse_at(dc_frame_error_info *e, dc_result result, uint64_t offset)
+{
+    header_error(e, result, offset);
+    return result;
+}
+
+/* The bytes at container offset `off` (held: after the dropped ones). */
+static const uint8_t *at(const dc_frame_reader *r, uint64_t off)
+{
+    return r->data + (size_t)(off - r->dropped);
+}
+
+/* Checks the header in the first `size` bytes of a container: DC_ERR_FRAME_TRUNCATED
+   while they are too few to decide. */
+static dc_result parse_header(const uint8_t *b, size_t size, const uint8_t *expected_id,
+                              size_t expected_len, dc_frame_info *info, dc_frame_error_info *e)
 {
     if (size < 4) {
         const dc_result r = size == 0 || memcmp(b, frame_magic, size) == 0
@@ -351,25 +463,10 @@ static dc_result parse(const uint8_t *b, size_t size, const uint8_t *expected_id
         header_error(e, DC_ERR_FRAME_MODEL_ID, fixed);
         return DC_ERR_FRAME_MODEL_ID;
     }
-    /* Walk the chunks: each must be whole, and the last must end the data. */
-    const uint64_t chunks = steps / per_chunk + (steps % per_chunk != 0);
-    size_t off = header_len;
-    for (uint64_t c = 0; c < chunks; c++) {
-        const uint64_t first = c * per_chunk;
-        const uint64_t end = steps - first < per_chunk ? steps : first + per_chunk;
-        if (size - off < FRAME_CHUNK_OVERHEAD ||
-            size - off - FRAME_CHUNK_OVERHEAD < get32(b + off)) {
-            set_error(e, DC_ERR_FRAME_TRUNCATED, c, first, end, first, off);
-            return DC_ERR_FRAME_TRUNCATED;
-        }
-        off += FRAME_CHUNK_OVERHEAD + get32(b + off);
-    }
-    if (off != size) {
-        header_error(e, DC_ERR_FRAME_CORRUPT, off); /* bytes after the last chunk */
-        return DC_ERR_FRAME_CORRUPT;
-    }
     info->steps = steps;
-    info->chunks = chunks;
+    info->chunks = steps == DC_FRAME_UNKNOWN_STEPS
+                       ? DC_FRAME_UNKNOWN_STEPS
+                       : steps / per_chunk + (steps % per_chunk != 0);
     info->steps_per_chunk = per_chunk;
     info->format = format;
     info->model_id_len = (uint32_t)id_len;
@@ -378,50 +475,209 @@ static dc_result parse(const uint8_t *b, size_t size, const uint8_t *expected_id
     return DC_OK;
 }
 
+/* Walks the chunks (and end record) that have arrived since s->next: a chunk counts when
+   it is complete. Their data CRCs are checked later, when needed (verify). */
+static dc_result scan(const dc_frame_reader *r, frame_scan *s, dc_frame_error_info *e)
+{
+    const uint64_t per = r->info.steps_per_chunk, total = r->dropped + r->size;
+    for (;;) {
+        const uint64_t avail = total - s->next;
+        const uint8_t *p = at(r, s->next);
+        if (s->seen == s->chunks)
+            return avail ? refuse_at(e, DC_ERR_FRAME_CORRUPT, s->next) : DC_OK;
+        if (avail < 4)
+            return DC_OK;
+        const uint32_t len = get32(p);
+        if (len == FRAME_END_MARK && s->chunks == DC_FRAME_UNKNOWN_STEPS) { /* streaming */
+            if (avail < FRAME_END_RECORD)
+                return DC_OK;
+            if (dc_crc32(0, p, 12) != get32(p + 12))
+                return refuse_at(e, DC_ERR_FRAME_CORRUPT, s->next + 12);
+            const uint64_t n = get64(p + 4); /* the chunks before the record are full */
+            if (n == DC_FRAME_UNKNOWN_STEPS || n / per != s->seen)
+                return refuse_at(e, DC_ERR_FRAME_CORRUPT, s->next + 4);
+            s->steps = n;
+            s->chunks = s->seen + (n % per != 0);
+            s->next += FRAME_END_RECORD;
+            continue;
+        }
+        if (avail < FRAME_CHUNK_OVERHEAD || avail - FRAME_CHUNK_OVERHEAD < len)
+            return DC_OK;
+        s->seen++;
+        s->next += FRAME_CHUNK_OVERHEAD + len;
+    }
+}
+
+dc_result dc_frame_reader_create_streaming(const uint8_t *expected_model_id, size_t expected_len,
+                                           const dc_allocator *allocator, dc_frame_reader **out)
+{
+    const dc_allocator *a;
+    if (!out || (!expected_model_id && expected_len > 0))
+        return DC_ERR_NULL_ARGUMENT;
+    if (expected_len > DC_FRAME_MAX_MODEL_ID)
+        return DC_ERR_TOO_LARGE;
+    const dc_result res = dc_pick_allocator(allocator, &a);
+    if (res != DC_OK)
+        return res;
+    dc_frame_reader *r = (dc_frame_reader *)a->malloc_fn(a->opaque, sizeof *r);
+    if (!r)
+        return DC_ERR_OUT_OF_MEMORY;
+    memset(r, 0, sizeof *r);
+    r->alloc = *a;
+    if (expected_model_id) {
+        r->expected = (uint8_t *)a->malloc_fn(a->opaque, expected_len + 1);
+        if (!r->expected) {
+            a->free_fn(a->opaque, r);
+            return DC_ERR_OUT_OF_MEMORY;
+        }
+        if (expected_len > 0)
+            memcpy(r->expected, expected_model_id, expected_len);
+        r->expected_len = expected_len;
+    }
+    r->info.steps = r->info.chunks = DC_FRAME_UNKNOWN_STEPS;
+    header_error(&r->error, DC_OK, 0);
+    *out = r;
+    return DC_OK;
+}
+
+/* The header has arrived: a coder for its format and tolerance, and the chunk walk. */
+static dc_result start_reading(dc_frame_reader *r, const dc_frame_info *info)
+{
+    dc_coder *coder = NULL;
+    dc_result res = dc_coder_create(info->format, &r->alloc, &coder);
+    if (res == DC_OK) /* the exact tolerance of the header (checked by parse_header) */
+        res = dc_coder_set_tolerance_q(coder, r->data[4] == 2 ? get32(r->data + 20) : 0);
+    if (res != DC_OK) {
+        dc_coder_free(coder);
+        return res;
+    }
+    r->coder = coder;
+    r->info = *info;
+    r->have_header = 1;
+    r->streaming = info->steps == DC_FRAME_UNKNOWN_STEPS;
+    r->chunk_offset = r->good_offset = info->header_size;
+    r->scan.steps = info->steps;
+    r->scan.chunks = info->chunks;
+    r->scan.next = info->header_size;
+    return DC_OK;
+}
+
+/* Drops the bytes of chunks already decoded when they are at least as many as those kept,
+   so memory stays about the chunks not yet decoded and each byte moves O(1) times. */
+static void reader_compact(dc_frame_reader *r)
+{
+    if (!r->have_header)
+        return;
+    const size_t h = r->info.header_size;
+    const uint64_t drop = r->chunk_offset - r->dropped - h;
+    const size_t keep = r->size - h - (size_t)drop;
+    if (drop == 0 || keep > drop)
+        return;
+    memmove(r->data + h, r->data + h + drop, keep);
+    r->size -= (size_t)drop;
+    r->dropped += drop;
+}
+
+dc_result dc_frame_reader_push(dc_frame_reader *r, const uint8_t *bytes, size_t size)
+{
+    if (!r)
+        return DC_ERR_NULL_ARGUMENT;
+    if (!bytes && size > 0)
+        return refuse_at(&r->error, DC_ERR_NULL_ARGUMENT, r->dropped + r->size);
+    reader_compact(r);
+    if (size > SIZE_MAX - r->size)
+        return refuse_at(&r->error, DC_ERR_TOO_LARGE, r->dropped + r->size);
+    void *buf = r->data;
+    dc_result res = dc_grow(&r->alloc, &buf, &r->cap, r->size + size, 1);
+    r->data = (uint8_t *)buf;
+    if (res != DC_OK)
+        return refuse_at(&r->error, res, r->dropped + r->size);
+    if (size > 0)
+        memcpy(r->data + r->size, bytes, size);
+    const size_t before = r->size;
+    r->size += size;
+    /* Refused bytes are taken back: the reader is as before the call. */
+    dc_frame_error_info e;
+    if (!r->have_header) {
+        dc_frame_info info;
+        res = parse_header(r->data, r->size, r->expected, r->expected_len, &info, &e);
+        if (res == DC_ERR_FRAME_TRUNCATED)
+            return DC_OK; /* not yet complete */
+        if (res == DC_OK)
+            res = start_reading(r, &info);
+        else
+            goto refuse;
+        if (res != DC_OK) {
+            header_error(&e, res, 0);
+            goto refuse;
+        }
+    }
+    frame_scan s = r->scan;
+    res = scan(r, &s, &e);
+    if (res == DC_OK) {
+        r->scan = s;
+        r->info.steps = s.steps;
+        r->info.chunks = s.chunks;
+        return DC_OK;
+    }
+refuse:
+    if (r->have_header && before < r->info.header_size) { /* the header came with this push */
+        dc_coder_free(r->coder);
+        r->coder = NULL;
+        r->have_header = 0;
+        r->info.steps = r->info.chunks = DC_FRAME_UNKNOWN_STEPS;
+        memset(&r->scan, 0, sizeof r->scan);
+        r->chunk_offset = r->good_offset = 0;
+    }
+    r->size = before;
+    r->error = e;
+    return res;
+}
+
+dc_result dc_frame_reader_end(dc_frame_reader *r)
+{
+    if (!r)
+        return DC_ERR_NULL_ARGUMENT;
+    if (!r->have_header) {
+        dc_frame_info info;
+        const dc_result res = parse_header(r->data, r->size, r->expected, r->expected_len,
+                                           &info, &r->error);
+        return res == DC_OK ? DC_ERR_FRAME_TRUNCATED : res; /* push takes a complete one */
+    }
+    const frame_scan *s = &r->scan;
+    if (s->seen == s->chunks)
+        return DC_OK;
+    /* The first chunk that has not arrived (or a streaming container's end record). */
+    const uint64_t per = r->info.steps_per_chunk, first = s->seen * per;
+    const uint64_t end = s->steps - first < per ? s->steps : first + per;
+    if (s->chunks == DC_FRAME_UNKNOWN_STEPS && s->next == r->dropped + r->size)
+        return refuse_at(&r->error, DC_ERR_FRAME_TRUNCATED, s->next); /* no end record */
+    set_error(&r->error, DC_ERR_FRAME_TRUNCATED, s->seen, first, end, first, s->next);
+    return DC_ERR_FRAME_TRUNCATED;
+}
+
 dc_result dc_frame_reader_create(const uint8_t *bytes, size_t size,
                                  const uint8_t *expected_model_id, size_t expected_len,
                                  const dc_allocator *allocator, dc_frame_reader **out,
                                  dc_frame_error_info *error)
 {
-    const dc_allocator *a;
     header_error(error, DC_OK, 0);
-    dc_result r = DC_OK;
-    if (!out || (!bytes && size > 0) || (!expected_model_id && expected_len > 0))
-        r = DC_ERR_NULL_ARGUMENT;
-    if (r == DC_OK)
-        r = dc_pick_allocator(allocator, &a);
-    dc_frame_info info;
-    if (r == DC_OK)
-        r = parse(bytes, size, expected_model_id, expected_len, &info, error);
-    if (r != DC_OK) {
+    dc_frame_reader *r = NULL;
+    dc_result res = !out || (!bytes && size > 0) ? DC_ERR_NULL_ARGUMENT : DC_OK;
+    if (res == DC_OK)
+        res = dc_frame_reader_create_streaming(expected_model_id, expected_len, allocator, &r);
+    if (res != DC_OK)
+        return refuse_at(error, res, 0);
+    res = dc_frame_reader_push(r, bytes, size);
+    if (res == DC_OK)
+        res = dc_frame_reader_end(r);
+    if (res != DC_OK) {
         if (error)
-            error->result = (int32_t)r;
-        return r;
+            *error = r->error;
+        dc_frame_reader_free(r);
+        return res;
     }
-    dc_frame_reader *rd = (dc_frame_reader *)a->malloc_fn(a->opaque, sizeof *rd);
-    if (!rd) {
-        header_error(error, DC_ERR_OUT_OF_MEMORY, 0);
-        return DC_ERR_OUT_OF_MEMORY;
-    }
-    memset(rd, 0, sizeof *rd);
-    rd->alloc = *a;
-    rd->data = (uint8_t *)a->malloc_fn(a->opaque, size);
-    r = rd->data ? dc_coder_create(info.format, a, &rd->coder) : DC_ERR_OUT_OF_MEMORY;
-    if (r == DC_OK) /* the exact tolerance of the header (checked by parse) */
-        r = dc_coder_set_tolerance_q(rd->coder, bytes[4] == 2 ? get32(bytes + 20) : 0);
-    if (r != DC_OK) {
-        dc_coder_free(rd->coder);
-        a->free_fn(a->opaque, rd->data);
-        a->free_fn(a->opaque, rd);
-        header_error(error, r, 0);
-        return r;
-    }
-    memcpy(rd->data, bytes, size);
-    rd->size = size;
-    rd->info = info;
-    rd->chunk_offset = info.header_size;
-    header_error(&rd->error, DC_OK, 0);
-    *out = rd;
+    *out = r;
     return DC_OK;
 }
 
@@ -431,6 +687,7 @@ void dc_frame_reader_free(dc_frame_reader *r)
         return;
     const dc_allocator a = r->alloc;
     dc_coder_free(r->coder);
+    a.free_fn(a.opaque, r->expected);
     a.free_fn(a.opaque, r->data);
     a.free_fn(a.opaque, r);
 }
@@ -440,10 +697,46 @@ uint64_t dc_frame_reader_steps(const dc_frame_reader *r)
     return r ? r->info.steps : 0;
 }
 
+/* A streaming container's end record at `off`, once it has arrived and been checked. */
+static int end_record_at(const dc_frame_reader *r, uint64_t off)
+{
+    return r->streaming && off < r->scan.next && get32(at(r, off)) == FRAME_END_MARK;
+}
+
+/* Checks the data CRC of the arrived chunks before chunk `upto`, up to the first that
+   fails (each chunk once: pushes only append). */
+static void verify(dc_frame_reader *r, uint64_t upto)
+{
+    while (!r->bad && r->good < upto && r->good < r->scan.seen) {
+        if (end_record_at(r, r->good_offset))
+            r->good_offset += FRAME_END_RECORD;
+        const uint8_t *p = at(r, r->good_offset);
+        const uint32_t len = get32(p);
+        if (dc_crc32(dc_crc32(0, p, 4), p + 8, len) != get32(p + 4)) {
+            r->bad = 1;
+            return;
+        }
+        r->good++;
+        r->good_offset += FRAME_CHUNK_OVERHEAD + len;
+    }
+}
+
+uint64_t dc_frame_reader_available_steps(dc_frame_reader *r)
+{
+    if (!r || !r->have_header)
+        return 0;
+    verify(r, UINT64_MAX);
+    const uint64_t per = r->info.steps_per_chunk, good = r->good;
+    const uint64_t steps = good > UINT64_MAX / per ? UINT64_MAX : good * per;
+    return steps < r->info.steps ? steps : r->info.steps;
+}
+
 dc_result dc_frame_reader_info(const dc_frame_reader *r, dc_frame_info *info)
 {
     if (!r || !info)
         return DC_ERR_NULL_ARGUMENT;
+    if (!r->have_header)
+        return DC_ERR_FRAME_NEED_INPUT;
     *info = r->info;
     return DC_OK;
 }
@@ -452,6 +745,8 @@ dc_result dc_frame_reader_model_id(const dc_frame_reader *r, const uint8_t **id,
 {
     if (!r || !id || !len)
         return DC_ERR_NULL_ARGUMENT;
+    if (!r->have_header)
+        return DC_ERR_FRAME_NEED_INPUT;
     *id = r->data + r->info.header_size - 4 - r->info.model_id_len;
     *len = r->info.model_id_len;
     return DC_OK;
@@ -489,15 +784,28 @@ dc_result dc_frame_reader_decode_step(dc_frame_reader *r, const void *dist, dc_d
         set_error(&r->error, DC_ERR_NULL_ARGUMENT, DC_FRAME_NO_CHUNK, 0, 0, r->step, 0);
         return DC_ERR_NULL_ARGUMENT;
     }
+    if (!r->have_header) {
+        set_error(&r->error, DC_ERR_FRAME_NEED_INPUT, DC_FRAME_NO_CHUNK, 0, 0, r->step,
+                  r->size);
+        return DC_ERR_FRAME_NEED_INPUT;
+    }
     if (r->step >= r->info.steps) {
-        set_error(&r->error, DC_ERR_FRAME_END, DC_FRAME_NO_CHUNK, 0, 0, r->step, r->size);
+        set_error(&r->error, DC_ERR_FRAME_END, DC_FRAME_NO_CHUNK, 0, 0, r->step,
+                  r->dropped + r->size);
         return DC_ERR_FRAME_END;
     }
-    const uint8_t *chunk = r->data + r->chunk_offset;
+    /* A streaming container's end record (between the full chunks and the last) once it
+       has arrived and been checked: step over it. */
+    if (!r->chunk_started && end_record_at(r, r->chunk_offset))
+        r->chunk_offset += FRAME_END_RECORD;
+    if (!r->chunk_started) /* the chunk's data CRC, checked at its first step */
+        verify(r, r->chunk + 1);
+    if (!r->chunk_started && r->chunk >= r->good) /* damaged, or not here yet */
+        return chunk_error(r, r->chunk < r->scan.seen ? DC_ERR_FRAME_CORRUPT
+                                                      : DC_ERR_FRAME_NEED_INPUT);
+    const uint8_t *chunk = at(r, r->chunk_offset);
     const uint32_t len = get32(chunk);
     if (!r->chunk_started) {
-        if (dc_crc32(dc_crc32(0, chunk, 4), chunk + 8, len) != get32(chunk + 4))
-            return chunk_error(r, DC_ERR_FRAME_CORRUPT);
         const dc_result sr = dc_coder_start_decoding(r->coder, chunk + 8, len);
         if (sr != DC_OK)
             return chunk_error(r, sr);

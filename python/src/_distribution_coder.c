@@ -1290,15 +1290,18 @@ typedef struct {
     double tolerance;
     int list_dtype;
     uint32_t steps_per_chunk;
+    int streaming;
 } FramedEncoder;
 
 static int fenc_init(FramedEncoder *self, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"format", "model_id", "steps_per_chunk", "tolerance", NULL};
+    static char *kwlist[] = {"format", "model_id", "steps_per_chunk", "tolerance", "streaming",
+                             NULL};
     PyObject *fmt = NULL, *mid = NULL, *tol = NULL;
     Py_ssize_t spc = DC_FRAME_DEFAULT_STEPS_PER_CHUNK;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|$OOnO:FramedEncoder", kwlist, &fmt, &mid, &spc,
-                                     &tol))
+    int streaming = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|$OOnOp:FramedEncoder", kwlist, &fmt, &mid, &spc,
+                                     &tol, &streaming))
         return -1;
     int format;
     double tau;
@@ -1328,8 +1331,11 @@ static int fenc_init(FramedEncoder *self, PyObject *args, PyObject *kw)
         raise_code(r, "FramedEncoder: %s (%s)", dc_result_string(r), dc_result_name(r));
         return -1;
     }
+    if (streaming) /* before any step: cannot fail */
+        dc_frame_writer_set_streaming(w);
     dc_frame_writer_free(self->w);
     self->w = w;
+    self->streaming = streaming;
     self->format = format;
     self->list_dtype = format == DC_FORMAT_PYTHON_0_1 ? DC_DTYPE_F32 : DC_DTYPE_F64;
     self->steps_per_chunk = (uint32_t)spc;
@@ -1392,6 +1398,19 @@ static PyObject *fenc_finish(FramedEncoder *self, PyObject *unused)
     return PyBytes_FromStringAndSize((const char *)bytes, (Py_ssize_t)size);
 }
 
+static PyObject *fenc_take(FramedEncoder *self, PyObject *unused)
+{
+    (void)unused;
+    if (!self->w)
+        return PyErr_Format(PyExc_ValueError, "take: the FramedEncoder is closed");
+    const uint8_t *bytes = NULL;
+    size_t size = 0;
+    const dc_result r = dc_frame_writer_take(self->w, &bytes, &size);
+    if (r != DC_OK)
+        return raise_code(r, "take: %s (%s)", dc_result_string(r), dc_result_name(r));
+    return PyBytes_FromStringAndSize((const char *)bytes, (Py_ssize_t)size);
+}
+
 static PyObject *fenc_close(FramedEncoder *self, PyObject *unused)
 {
     (void)unused;
@@ -1431,10 +1450,20 @@ static PyObject *fenc_get_spc(FramedEncoder *self, void *unused)
     return PyLong_FromUnsignedLong(self->steps_per_chunk);
 }
 
+static PyObject *fenc_get_streaming(FramedEncoder *self, void *unused)
+{
+    (void)unused;
+    return PyBool_FromLong(self->streaming);
+}
+
 static PyMethodDef fenc_methods[] = {
     {"encode_step", (PyCFunction)(void (*)(void))fenc_encode_step, METH_FASTCALL | METH_KEYWORDS,
      "encode_step(distribution, symbol, dtype=None)"},
-    {"finish", (PyCFunction)fenc_finish, METH_NOARGS, "finish() -> bytes: the container."},
+    {"finish", (PyCFunction)fenc_finish, METH_NOARGS,
+     "finish() -> bytes: the container's bytes not yet taken (all of it without take())."},
+    {"take", (PyCFunction)fenc_take, METH_NOARGS,
+     "take() -> bytes: the bytes completed since the last take (streaming: the header, then "
+     "each chunk when it is full; otherwise nothing before finish())."},
     {"close", (PyCFunction)fenc_close, METH_NOARGS, "close(): free the writer (idempotent)."},
     {"__enter__", (PyCFunction)return_self, METH_NOARGS, NULL},
     {"__exit__", (PyCFunction)(void (*)(void))fenc_exit, METH_FASTCALL, NULL},
@@ -1447,6 +1476,8 @@ static PyGetSetDef fenc_getset[] = {
     {"steps_per_chunk", (getter)fenc_get_spc, NULL, "steps per chunk", NULL},
     {"tolerance", (getter)fenc_get_tolerance, NULL, "the tolerance given (0.0: exact mode)",
      NULL},
+    {"streaming", (getter)fenc_get_streaming, NULL, "whether this writes a streaming container",
+     NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -1456,8 +1487,9 @@ static PyTypeObject FramedEncoderType = {
     .tp_basicsize = sizeof(FramedEncoder),
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "FramedEncoder(*, format='default', model_id=b'', steps_per_chunk=4096, "
-              "tolerance=0.0): writes the framed container (docs/FORMAT.md; a tolerance is "
-              "stored in the header, container version 2).",
+              "tolerance=0.0, streaming=False): writes the framed container (docs/FORMAT.md; a "
+              "tolerance is stored in the header, container version 2; streaming: a streaming "
+              "container whose pieces take() gives as they are made).",
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)fenc_init,
     .tp_dealloc = (destructor)fenc_dealloc,
@@ -1471,6 +1503,8 @@ typedef struct {
     int list_dtype;
     uint64_t position;
     dc_frame_info info;
+    int have_info; /* the header has arrived (incremental decoders) */
+    int ended;     /* the input is complete */
 } FramedDecoder;
 
 /* A frame error with .chunk, .first_step, .end_step, .step, .offset (None for the header). */
@@ -1503,14 +1537,23 @@ static void raise_frame(int r, const char *what, const dc_frame_error_info *e)
     PyErr_Restore(type, value, tb);
 }
 
+/* The header fields, once the header has arrived (and the step count, once known). */
+static void fdec_read_info(FramedDecoder *self)
+{
+    if (dc_frame_reader_info(self->r, &self->info) != DC_OK)
+        return;
+    self->have_info = 1;
+    self->list_dtype = self->info.format == DC_FORMAT_PYTHON_0_1 ? DC_DTYPE_F32 : DC_DTYPE_F64;
+}
+
 static int fdec_init(FramedDecoder *self, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = {"data", "model_id", NULL};
-    PyObject *data, *mid = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$O:FramedDecoder", kwlist, &data, &mid))
+    PyObject *data = NULL, *mid = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|O$O:FramedDecoder", kwlist, &data, &mid))
         return -1;
-    Py_buffer v;
-    if (PyUnicode_Check(data) || PyObject_GetBuffer(data, &v, PyBUF_SIMPLE) < 0) {
+    Py_buffer v = {0};
+    if (data && (PyUnicode_Check(data) || PyObject_GetBuffer(data, &v, PyBUF_SIMPLE) < 0)) {
         PyErr_Clear();
         PyErr_Format(PyExc_TypeError, "FramedDecoder: data must be bytes, bytearray or memoryview; got %R",
                      data);
@@ -1528,21 +1571,64 @@ static int fdec_init(FramedDecoder *self, PyObject *args, PyObject *kw)
     dc_frame_reader *rd = NULL;
     dc_frame_error_info e;
     memset(&e, 0, sizeof e);
-    const dc_result r = dc_frame_reader_create(
-        (const uint8_t *)v.buf, (size_t)v.len, id ? (const uint8_t *)PyBytes_AS_STRING(id) : NULL,
-        id ? (size_t)PyBytes_GET_SIZE(id) : 0, NULL, &rd, &e);
-    PyBuffer_Release(&v);
+    const uint8_t *idp = id ? (const uint8_t *)PyBytes_AS_STRING(id) : NULL;
+    const size_t id_len = id ? (size_t)PyBytes_GET_SIZE(id) : 0;
+    /* without data: an incremental decoder (push, end) */
+    const dc_result r = data ? dc_frame_reader_create((const uint8_t *)v.buf, (size_t)v.len, idp,
+                                                      id_len, NULL, &rd, &e)
+                             : dc_frame_reader_create_streaming(idp, id_len, NULL, &rd);
+    if (data)
+        PyBuffer_Release(&v);
     Py_XDECREF(id);
     if (r != DC_OK) {
-        raise_frame(r, "FramedDecoder", &e);
+        raise_frame(r, "FramedDecoder", data ? &e : NULL);
         return -1;
     }
     dc_frame_reader_free(self->r);
     self->r = rd;
     self->position = 0;
-    dc_frame_reader_info(rd, &self->info);
-    self->list_dtype = self->info.format == DC_FORMAT_PYTHON_0_1 ? DC_DTYPE_F32 : DC_DTYPE_F64;
+    self->have_info = 0;
+    self->ended = data != NULL;
+    fdec_read_info(self);
     return 0;
+}
+
+static PyObject *fdec_push(FramedDecoder *self, PyObject *data)
+{
+    if (!self->r)
+        return PyErr_Format(PyExc_ValueError, "push: the FramedDecoder is closed");
+    Py_buffer v;
+    if (PyUnicode_Check(data) || PyObject_GetBuffer(data, &v, PyBUF_SIMPLE) < 0) {
+        PyErr_Clear();
+        return PyErr_Format(PyExc_TypeError,
+                            "push: data must be bytes, bytearray or memoryview; got %R", data);
+    }
+    const dc_result r = dc_frame_reader_push(self->r, (const uint8_t *)v.buf, (size_t)v.len);
+    PyBuffer_Release(&v);
+    if (r != DC_OK) {
+        dc_frame_error_info e;
+        dc_frame_reader_error_info(self->r, &e);
+        raise_frame(r, "push", &e);
+        return NULL;
+    }
+    fdec_read_info(self);
+    Py_RETURN_NONE;
+}
+
+static PyObject *fdec_end(FramedDecoder *self, PyObject *unused)
+{
+    (void)unused;
+    if (!self->r)
+        return PyErr_Format(PyExc_ValueError, "end: the FramedDecoder is closed");
+    const dc_result r = dc_frame_reader_end(self->r);
+    if (r != DC_OK) {
+        dc_frame_error_info e;
+        dc_frame_reader_error_info(self->r, &e);
+        raise_frame(r, "end", &e);
+        return NULL;
+    }
+    self->ended = 1;
+    Py_RETURN_NONE;
 }
 
 static void fdec_dealloc(FramedDecoder *self)
@@ -1607,12 +1693,27 @@ static PyObject *fdec_exit(FramedDecoder *self, PyObject *const *args, Py_ssize_
     return fdec_close(self, NULL);
 }
 
+/* A u64 header count, None while unknown. */
+static PyObject *count_or_none(uint64_t v)
+{
+    if (v == DC_FRAME_UNKNOWN_STEPS)
+        Py_RETURN_NONE;
+    return PyLong_FromUnsignedLongLong(v);
+}
+
 static PyObject *fdec_get(FramedDecoder *self, void *which)
 {
     const dc_frame_info *i = &self->info;
-    switch ((int)(intptr_t)which) {
-    case 0: return PyLong_FromUnsignedLongLong(i->steps);
-    case 1: return PyLong_FromUnsignedLongLong(i->chunks);
+    const int w = (int)(intptr_t)which;
+    if (w == 8)
+        return PyLong_FromUnsignedLongLong(self->r ? dc_frame_reader_available_steps(self->r) : 0);
+    if (w == 9)
+        return PyBool_FromLong(self->ended);
+    if (!self->have_info && w != 4) /* before the header: unknown */
+        Py_RETURN_NONE;
+    switch (w) {
+    case 0: return count_or_none(i->steps);
+    case 1: return count_or_none(i->chunks);
     case 2: return PyLong_FromUnsignedLong(i->steps_per_chunk);
     case 3: return PyUnicode_FromString(format_name(i->format));
     case 4: return PyLong_FromUnsignedLongLong(self->position);
@@ -1637,6 +1738,11 @@ static PyObject *fdec_get(FramedDecoder *self, void *which)
 static PyMethodDef fdec_methods[] = {
     {"decode_step", (PyCFunction)(void (*)(void))fdec_decode_step, METH_FASTCALL | METH_KEYWORDS,
      "decode_step(distribution, dtype=None) -> int"},
+    {"push", (PyCFunction)fdec_push, METH_O,
+     "push(data): append the container's next bytes (incremental decoders); the header's "
+     "errors are raised as soon as it is complete, refused bytes are not kept."},
+    {"end", (PyCFunction)fdec_end, METH_NOARGS,
+     "end(): no more bytes; raises DC_ERR_FRAME_TRUNCATED unless the container is complete."},
     {"close", (PyCFunction)fdec_close, METH_NOARGS, "close(): free the reader (idempotent)."},
     {"__enter__", (PyCFunction)return_self, METH_NOARGS, NULL},
     {"__exit__", (PyCFunction)(void (*)(void))fdec_exit, METH_FASTCALL, NULL},
@@ -1654,6 +1760,10 @@ static PyGetSetDef fdec_getset[] = {
     {"model_id", (getter)fdec_get, NULL, "the stored model identifier (bytes)", (void *)6},
     {"tolerance", (getter)fdec_get, NULL,
      "the container's tolerance as used (ceil(tau * 2**32) / 2**32); 0.0: exact mode", (void *)7},
+    {"available_steps", (getter)fdec_get, NULL,
+     "steps decodable now (their chunk has arrived and passed its data CRC)", (void *)8},
+    {"ended", (getter)fdec_get, NULL, "whether the input is complete (end() accepted it)",
+     (void *)9},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -1662,8 +1772,9 @@ static PyTypeObject FramedDecoderType = {
     .tp_name = "distribution_coder.FramedDecoder",
     .tp_basicsize = sizeof(FramedDecoder),
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "FramedDecoder(data, *, model_id=b''): reads a framed container; model_id=None "
-              "skips the model check.",
+    .tp_doc = "FramedDecoder(data=None, *, model_id=b''): reads a framed container; "
+              "model_id=None skips the model check. Without data: an incremental decoder fed "
+              "with push() and end(); header fields are None until they have arrived.",
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)fdec_init,
     .tp_dealloc = (destructor)fdec_dealloc,

@@ -199,6 +199,37 @@ static void frame_seeds(void)
             add_u16(&b, t * 31);
         put("frame", 5 + c, b.data, b.len);
     }
+    for (int c = 0; c < 2; c++) { /* streaming containers: reader part, writer part (bit 1) */
+        static buf b;
+        b.len = 0;
+        const size_t n = 1 + 7 * 3;
+        add_u8(&b, 3u << 4 | 1u << 2);
+        dc_frame_writer *w;
+        FUZZ_CHECK(dc_frame_writer_create(DC_FORMAT_DEFAULT, (const uint8_t *)"fz", 2,
+                                          (unsigned)(3 + c), NULL, &w) == DC_OK);
+        FUZZ_CHECK(dc_frame_writer_set_streaming(w) == DC_OK);
+        for (unsigned t = 0; t < 10u + (unsigned)c; t++) {
+            fuzz_step_dist(t, n, dist);
+            FUZZ_CHECK(dc_frame_writer_encode_step(w, dist, DC_DTYPE_F32, n, (t * 5) % n) == DC_OK);
+        }
+        const uint8_t *bytes;
+        size_t len;
+        FUZZ_CHECK(dc_frame_writer_finish(w, &bytes, &len) == DC_OK);
+        add(&b, bytes, len);
+        dc_frame_writer_free(w);
+        put("frame", 8 + c, b.data, b.len);
+    }
+    {
+        static buf b;
+        b.len = 0;
+        add_u8(&b, 8 | 2);
+        add_u16(&b, 50);
+        add_u8(&b, 4);
+        add_u16(&b, 1234);
+        for (unsigned t = 0; t < 30; t++)
+            add_u16(&b, t * 17);
+        put("frame", 10, b.data, b.len);
+    }
 }
 
 int main(void)

@@ -58,3 +58,23 @@ try {
 } finally {
   dec.free();
 }
+
+// Streaming frames: an incremental decoder's header fields may be null; the encoder's pieces
+// are Bytes.
+const sd = new FramedDecoder({ modelId: 'm' });
+sd.push(file);
+sd.end();
+const known: number | null = sd.steps;
+// @ts-expect-error null while the step count is unknown
+const sure: number = sd.steps;
+const wholeSteps: number = dec.steps;
+const fs = new FramedEncoder({ streaming: true, onChunk: (b: Uint8Array<ArrayBuffer>) => void b });
+const piece: Uint8Array<ArrayBuffer> = fs.take();
+// @ts-expect-error a whole-container decoder has no push()
+dec.push(file);
+export async function pump(src: AsyncIterable<Uint8Array>): Promise<number> {
+  let last = 0;
+  for await (const available of sd.feed(src)) last = available + sd.availableSteps;
+  return last;
+}
+results.push(known, sure, wholeSteps, piece, fs.readable);
