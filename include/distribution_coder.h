@@ -112,8 +112,8 @@ typedef enum dc_result {
     DC_ERR_BAD_TOLERANCE = 23,   /* The tolerance is not 0 or in (0, 1e-2], or a tolerance
                                     was asked of the python-0.1 format. */
     DC_ERR_BAD_TEMPERATURE = 24, /* The temperature is not a finite number > 0. */
-    DC_ERR_BAD_INPUT = 25        /* The input kind is not a dc_input, or logits were asked of
-                                    the python-0.1 format or the tolerant mode. */
+    DC_ERR_BAD_INPUT = 25        /* The input kind is not a dc_input_kind, or logits were
+                                    asked of the python-0.1 format or the tolerant mode. */
 } dc_result;
 
 /* Number of dc_result values; every value below it has a name. */
@@ -151,15 +151,15 @@ DC_API dc_result dc_coder_create(dc_format format, const dc_allocator *allocator
 #define DC_MAX_TOLERANCE 1e-2
 
 /* What a step's values are (dc_coder_options.input). */
-typedef enum dc_input {
+typedef enum dc_input_kind {
     DC_INPUT_PROBABILITIES = 0, /* weights >= 0, normalised proportionally (the default) */
     DC_INPUT_LOGITS = 1         /* logits: the coder takes softmax(logits / temperature) with
                                    the exact integer softmax of docs/FORMAT.md section 6 */
-} dc_input;
+} dc_input_kind;
 
 typedef struct dc_coder_options {
     int32_t format;       /* a dc_format */
-    int32_t input;        /* a dc_input (0 = probabilities) */
+    int32_t input;        /* a dc_input_kind (0 = probabilities) */
     double tolerance;     /* 0 = exact mode (the bytes of dc_coder_create); else (0, 1e-2] */
     double temperature;   /* logits only: finite and > 0; 0 means 1 (the default) */
     uint32_t reserved[2]; /* 0 */
@@ -176,7 +176,8 @@ DC_API dc_result dc_coder_create_with_options(const dc_coder_options *options,
                                               const dc_allocator *allocator, dc_coder **out);
 /* The tolerance the coder uses (ceil(tau * 2^32) / 2^32), 0 in the exact mode. */
 DC_API double dc_coder_tolerance(const dc_coder *coder);
-/* The coder's input kind (a dc_input; -1 for NULL) and temperature (1 for probabilities). */
+/* The coder's input kind (a dc_input_kind; -1 for NULL) and its temperature (1 for
+   probabilities). */
 DC_API int dc_coder_input(const dc_coder *coder);
 DC_API double dc_coder_temperature(const dc_coder *coder);
 /* Free a coder and its buffers. NULL is a no-op. */
@@ -268,7 +269,7 @@ typedef struct dc_frame_info {
     uint32_t model_id_len;
     uint32_t header_size; /* bytes before the first chunk */
     double tolerance;     /* tolerant mode's tau (header version 2), 0 for the exact mode */
-    int32_t input;        /* a dc_input (header version 3 for logits) */
+    int32_t input;        /* a dc_input_kind (header version 3 for logits) */
     int32_t reserved0;
     double temperature;   /* logits: the temperature (header version 3); 1 otherwise */
 } dc_frame_info;

@@ -80,7 +80,7 @@ struct dc_coder {
     size_t staging_cap;
     int k_guess;             /* default format: the scale K of the last step (a guess for
                                 the next one; it only decides speed, never the bytes) */
-    int input;               /* a dc_input */
+    int input;               /* a dc_input_kind */
     double temperature;      /* logits: as given (1 for probabilities) */
     dc_logit_temp temp;      /* logits: the temperature as the softmax uses it */
     uint32_t *lw;            /* logits: a step's fixed-point logits, then its weights */
