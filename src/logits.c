@@ -162,7 +162,11 @@ const dc_logits_kernels dc_logits_kernels_scalar = {
 
 const dc_logits_kernels *const *dc_logits_kernels_available(void)
 {
-    static const dc_logits_kernels *const sets[] = {&dc_logits_kernels_scalar, NULL};
+    static const dc_logits_kernels *const sets[] = {
+#if defined(__wasm_simd128__)
+        &dc_logits_kernels_wasm_simd128,
+#endif
+        &dc_logits_kernels_scalar, NULL};
     return sets;
 }
 
@@ -182,7 +186,9 @@ static dc_result step_weights(dc_coder *c, const void *x, int dtype, size_t n)
     const dc_logits_kernels *k = dc_logits_kernels_available()[0];
     int32_t *z = (int32_t *)c->lw;
     int32_t zmax;
-    if (!k->fix[dtype](x, n, z, &zmax)) {
+    const dc_logits_fix_fn fix =
+        k->fix[dtype] ? k->fix[dtype] : dc_logits_kernels_scalar.fix[dtype];
+    if (!fix(x, n, z, &zmax)) {
         r = dc_logits_fix(x, dtype, n, z, &zmax); /* names the first bad element */
         if (r != DC_OK)
             return r;

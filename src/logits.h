@@ -50,6 +50,9 @@ typedef struct dc_logits_kernels {
 } dc_logits_kernels;
 
 extern const dc_logits_kernels dc_logits_kernels_scalar;
+#if defined(__wasm_simd128__)
+extern const dc_logits_kernels dc_logits_kernels_wasm_simd128; /* kernels/wasm/ */
+#endif
 
 /* The logits kernel sets this build and CPU can run, best first, scalar last, NULL-ended. */
 const dc_logits_kernels *const *dc_logits_kernels_available(void);
