@@ -193,7 +193,7 @@ static dc_result step_weights(dc_coder *c, const void *x, int dtype, size_t n)
         if (r != DC_OK)
             return r;
     }
-    k->weigh(z, n, zmax, c->temp, c->lw, c->blocks);
+    (k->weigh ? k->weigh : dc_logits_kernels_scalar.weigh)(z, n, zmax, c->temp, c->lw, c->blocks);
     return DC_OK;
 }
 

@@ -529,7 +529,8 @@ static int compare_logits_kernels(const void *row, int dtype, size_t n, double t
             break;
         }
         dc_logits_kernels_scalar.weigh(zw, n, mw, t, (uint32_t *)zw, bw);
-        k->weigh(zg, n, mg, t, (uint32_t *)zg, bg);
+        const dc_logits_weigh_fn weigh = k->weigh ? k->weigh : dc_logits_kernels_scalar.weigh;
+        weigh(zg, n, mg, t, (uint32_t *)zg, bg);
         st->comparisons++;
         if (memcmp(zw, zg, n * sizeof *zw) != 0 || memcmp(bw, bg, nb * sizeof *bw) != 0) {
             fprintf(stderr, "%s: logits kernels %s weigh differs from scalar\n", name, k->name);
