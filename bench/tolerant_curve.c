@@ -83,7 +83,7 @@ static void perturb(workload *w, double tau, uint64_t seed)
 
 static size_t run(const workload *w, double tau, double *enc_us, double *dec_us, int *wrong)
 {
-    dc_coder_options o = {DC_FORMAT_DEFAULT, 0, tau, {0}};
+    dc_coder_options o = {DC_FORMAT_DEFAULT, 0, tau, 0, {0}};
     dc_coder *enc, *dec;
     if (dc_coder_create_with_options(&o, NULL, &enc) || dc_coder_create_with_options(&o, NULL, &dec))
         abort();

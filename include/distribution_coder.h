@@ -111,12 +111,15 @@ typedef enum dc_result {
     DC_ERR_FRAME_END = 22,       /* Every step of the container has been decoded. */
     DC_ERR_BAD_TOLERANCE = 23,   /* The tolerance is not 0 or in (0, 1e-2], or a tolerance
                                     was asked of the python-0.1 format. */
-    DC_ERR_FRAME_NEED_INPUT = 24 /* A streaming reader has not received the bytes this
-                                    needs yet (dc_frame_reader_push); nothing changed. */
+    DC_ERR_FRAME_NEED_INPUT = 24, /* A streaming reader has not received the bytes this
+                                     needs yet (dc_frame_reader_push); nothing changed. */
+    DC_ERR_BAD_TEMPERATURE = 25,  /* The temperature is not a finite number > 0. */
+    DC_ERR_BAD_INPUT = 26         /* The input kind is not a dc_input_kind, or logits were
+                                     asked of the python-0.1 format or the tolerant mode. */
 } dc_result;
 
 /* Number of dc_result values; every value below it has a name. */
-#define DC_RESULT_COUNT 25
+#define DC_RESULT_COUNT 27
 
 /* "DC_ERR_NAN" for DC_ERR_NAN; "DC_ERR_UNKNOWN" for values that are not results. */
 DC_API const char *dc_result_name(int result);
@@ -149,20 +152,36 @@ DC_API dc_result dc_coder_create(dc_format format, const dc_allocator *allocator
    it is used as ceil(tau * 2^32) / 2^32 (dc_coder_tolerance gives that value). */
 #define DC_MAX_TOLERANCE 1e-2
 
+/* What a step's values are (dc_coder_options.input). */
+typedef enum dc_input_kind {
+    DC_INPUT_PROBABILITIES = 0, /* weights >= 0, normalised proportionally (the default) */
+    DC_INPUT_LOGITS = 1         /* logits: the coder takes softmax(logits / temperature) with
+                                   the exact integer softmax of docs/FORMAT.md section 6 */
+} dc_input_kind;
+
 typedef struct dc_coder_options {
     int32_t format;       /* a dc_format */
-    uint32_t reserved0;   /* 0 */
+    int32_t input;        /* a dc_input_kind (0 = probabilities) */
     double tolerance;     /* 0 = exact mode (the bytes of dc_coder_create); else (0, 1e-2] */
-    uint32_t reserved[4]; /* 0 */
+    double temperature;   /* logits only: finite and > 0; 0 means 1 (the default) */
+    uint32_t reserved[2]; /* 0 */
 } dc_coder_options;
 
 /* Create a coder with options (NULL options = dc_coder_create(DC_FORMAT_DEFAULT, ...)).
    DC_ERR_BAD_TOLERANCE for a NaN, negative or too large tolerance, or any tolerance with
-   DC_FORMAT_PYTHON_0_1. */
+   DC_FORMAT_PYTHON_0_1. DC_ERR_BAD_INPUT for an unknown input kind, or logits with
+   DC_FORMAT_PYTHON_0_1 or a tolerance (not supported yet). DC_ERR_BAD_TEMPERATURE for a
+   temperature that is negative, NaN or infinite, or any temperature but 0 and 1 with
+   probabilities. Logits: every step and batch function then reads logits (any dtype);
+   NaN and infinite logits are refused with DC_ERR_NAN / DC_ERR_INFINITE. */
 DC_API dc_result dc_coder_create_with_options(const dc_coder_options *options,
                                               const dc_allocator *allocator, dc_coder **out);
 /* The tolerance the coder uses (ceil(tau * 2^32) / 2^32), 0 in the exact mode. */
 DC_API double dc_coder_tolerance(const dc_coder *coder);
+/* The coder's input kind (a dc_input_kind; -1 for NULL) and its temperature (1 for
+   probabilities). */
+DC_API int dc_coder_input(const dc_coder *coder);
+DC_API double dc_coder_temperature(const dc_coder *coder);
 /* Free a coder and its buffers. NULL is a no-op. */
 DC_API void dc_coder_free(dc_coder *coder);
 /* Return a coder to a fresh encoding state; keeps its buffers for reuse. */
@@ -202,6 +221,13 @@ DC_API dc_result dc_coder_decode_steps(dc_coder *coder, const void *matrix, dc_d
    tools and second implementations; coding never needs it. */
 DC_API dc_result dc_frequencies(dc_format format, const void *dist, dc_dtype dtype,
                                 size_t vocab, uint64_t *freq, uint64_t *total);
+
+/* The integer weights of the exact softmax (docs/FORMAT.md section 6) of
+   logits[0..vocab) at `temperature`: w[0..vocab), the largest exactly 2^31. A logits coder
+   codes a step exactly as a probability coder codes these weights (as f64). For tests,
+   tools and second implementations; coding never needs it. */
+DC_API dc_result dc_logit_weights(const void *logits, dc_dtype dtype, size_t vocab,
+                                  double temperature, uint32_t *w);
 
 /* ==== Framed container ====================================================================
  * An optional self-describing wrapper around the raw streams (docs/FORMAT.md, "Framed
@@ -248,6 +274,9 @@ typedef struct dc_frame_info {
     uint32_t model_id_len;
     uint32_t header_size; /* bytes before the first chunk */
     double tolerance;     /* tolerant mode's tau (header version 2), 0 for the exact mode */
+    int32_t input;        /* a dc_input_kind (header version 3 for logits) */
+    int32_t reserved0;
+    double temperature;   /* logits: the temperature (header version 3); 1 otherwise */
 } dc_frame_info;
 
 /* CRC-32 (IEEE, as zlib's crc32): dc_crc32(dc_crc32(0, a, n), b, m) is the CRC of a then b. */
@@ -260,7 +289,8 @@ DC_API dc_result dc_frame_writer_create(dc_format format, const uint8_t *model_i
                                         size_t model_id_len, uint32_t steps_per_chunk,
                                         const dc_allocator *allocator, dc_frame_writer **out);
 /* As dc_frame_writer_create, with the coder options: a tolerance (tolerant mode) is stored
-   in the header (container version 2) and readers decode with it. */
+   in the header (container version 2), logits and their temperature likewise (version 3),
+   and readers decode with them. */
 DC_API dc_result dc_frame_writer_create_with_options(const dc_coder_options *options,
                                                      const uint8_t *model_id,
                                                      size_t model_id_len,

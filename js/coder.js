@@ -9,12 +9,15 @@ import {
   MAX_VOCAB,
   DistributionCoderError,
   checkCount,
+  checkInputOptions,
   detachedError,
   checkTolerantFormat,
   isDetached,
   libraryError,
   parseDtype,
   parseFormat,
+  parseInput,
+  parseTemperature,
   parseTolerance,
   readOptions,
   runtime,
@@ -37,6 +40,8 @@ const viewOwners = new WeakMap();
 export const CODER_OPTIONS = {
   format: parseFormat,
   tolerance: parseTolerance,
+  input: parseInput,
+  temperature: parseTemperature,
 };
 
 // ---------------------------------------------------------------------------- content
@@ -90,7 +95,7 @@ function contentError(rt, code, ptr, dtype, n, name) {
     if (Number.isNaN(v)) return withCode(new RangeError(`${name}[${i}] is NaN`), rt, c.DC_ERR_NAN);
     if (v === Infinity || v === -Infinity)
       return withCode(new RangeError(`${name}[${i}] is ${v}`), rt, c.DC_ERR_INFINITE);
-    if (v < 0)
+    if (v < 0 && code === c.DC_ERR_NEGATIVE)
       return withCode(new RangeError(`${name}[${i}] is negative (${v})`), rt, c.DC_ERR_NEGATIVE);
   }
   if (code === c.DC_ERR_NO_MASS)
@@ -483,13 +488,21 @@ export class DistributionCoder {
   #s;
   #format;
   #tolerance;
+  #input;
+  #temperature;
   #state = STATE_ENCODING;
 
   constructor(options) {
-    const { format, tolerance } = readOptions(options, CODER_OPTIONS, '');
+    const o = readOptions(options, CODER_OPTIONS, '');
+    const { format, tolerance, input, temperature } = o;
     checkTolerantFormat(format, tolerance);
+    checkInputOptions(o);
     const rt = runtime();
-    const r = rt.x.dc_coder_create_with_options(rt.coderOptions(format, tolerance), 0, rt.scratch);
+    const r = rt.x.dc_coder_create_with_options(
+      rt.coderOptions(format, tolerance, input, temperature),
+      0,
+      rt.scratch,
+    );
     rt.refresh();
     if (r !== 0) throw libraryError(rt, r, 'new DistributionCoder');
     this.#s = new Stage(
@@ -503,6 +516,8 @@ export class DistributionCoder {
     );
     this.#format = format;
     this.#tolerance = tolerance;
+    this.#input = input;
+    this.#temperature = temperature;
   }
 
   /** 'default' or 'python-0.1'. */
@@ -513,6 +528,16 @@ export class DistributionCoder {
   /** The tolerance the coder was created with (0: exact mode). */
   get tolerance() {
     return this.#tolerance;
+  }
+
+  /** 'probabilities' or 'logits' (docs/FORMAT.md section 6). */
+  get input() {
+    return this.#input;
+  }
+
+  /** The softmax temperature of logits (1 for probabilities). */
+  get temperature() {
+    return this.#temperature;
   }
 
   /** Frees the coder's memory in the wasm module. Idempotent. */

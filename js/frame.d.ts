@@ -1,5 +1,5 @@
 // Types for js/frame.js: the framed container (docs/FORMAT.md, "Framed container").
-import type { Bytes, DecodeStep, DistributionViews, EncodeStep, Format } from './index.js';
+import type { Bytes, DecodeStep, DistributionViews, EncodeStep, Format, Input } from './index.js';
 
 export interface FramedEncoderOptions {
   /** Stream format of every chunk. Default 'default'. */
@@ -7,6 +7,11 @@ export interface FramedEncoderOptions {
   /** Tolerant mode (as DistributionCoder's option): tau in (0, 1e-2], stored in the header
    * (container version 2) so the decoder uses it. 0 or omitted: exact mode (version 1). */
   tolerance?: number;
+  /** As DistributionCoder's option: 'logits' stores the input kind and the temperature in
+   * the header (container version 3) so the decoder takes logits at that temperature. */
+  input?: Input;
+  /** As DistributionCoder's option (logits only; finite, > 0, default 1). */
+  temperature?: number;
   /** Identifier the decoder must match (a string is stored as UTF-8), at most 65535 bytes. */
   modelId?: string | Uint8Array;
   /** Steps per chunk, 1 to 2^24. Default 4096. */
@@ -43,6 +48,10 @@ export class FramedEncoder {
   readonly format: Format;
   /** The tolerance the container is written with (0: exact mode). */
   readonly tolerance: number;
+  /** 'probabilities' or 'logits' (container version 3). */
+  readonly input: Input;
+  /** The softmax temperature of logits (1 for probabilities). */
+  readonly temperature: number;
   readonly stepsPerChunk: number;
   /** Steps encoded so far. */
   readonly steps: number;
@@ -80,6 +89,10 @@ export interface FrameInfo {
   chunks: number;
   /** The container's tau as used (ceil(tau * 2^32) / 2^32); 0 for the exact mode. */
   tolerance: number;
+  /** 'logits' for a version 3 container: decodeStep takes logits. */
+  input: Input;
+  /** The softmax temperature of a logits container; 1 otherwise. */
+  temperature: number;
   modelId: Bytes;
 }
 
@@ -115,6 +128,10 @@ export interface FramedDecoder extends FramedDecoderBase {
   readonly format: Format;
   /** The container's tolerance (see FrameInfo.tolerance); the decoder uses it. */
   readonly tolerance: number;
+  /** What decodeStep takes: 'logits' for a version 3 container, else 'probabilities'. */
+  readonly input: Input;
+  /** The softmax temperature of a logits container; 1 otherwise. */
+  readonly temperature: number;
   readonly steps: number;
   readonly stepsPerChunk: number;
   readonly chunks: number;
@@ -131,6 +148,8 @@ export interface FramedDecoder extends FramedDecoderBase {
 export interface FramedStreamDecoder extends FramedDecoderBase {
   readonly format: Format | null;
   readonly tolerance: number | null;
+  readonly input: Input | null;
+  readonly temperature: number | null;
   readonly steps: number | null;
   readonly stepsPerChunk: number | null;
   readonly chunks: number | null;

@@ -6,9 +6,12 @@
 import {
   FORMAT_NAMES,
   DistributionCoderError,
+  checkInputOptions,
   checkTolerantFormat,
   libraryError,
   parseFormat,
+  parseInput,
+  parseTemperature,
   parseTolerance,
   readOptions,
   runtime,
@@ -18,7 +21,7 @@ import {
 } from './runtime.js';
 import { Stage, disposable, symbolError } from './coder.js';
 
-const VERSIONS = '1 and 2'; // the container versions this library reads (2: tolerant mode)
+const VERSIONS = '1, 2 and 3'; // the container versions this library reads (2: tolerant, 3: logits)
 const MAX_MODEL_ID = 65535;
 const MAX_STEPS_PER_CHUNK = 1 << 24;
 const DEFAULT_STEPS_PER_CHUNK = 4096;
@@ -67,6 +70,8 @@ function parseOnChunk(f, what) {
 export const FRAMED_ENCODER_OPTIONS = {
   format: parseFormat,
   tolerance: parseTolerance,
+  input: parseInput,
+  temperature: parseTemperature,
   stepsPerChunk: parseStepsPerChunk,
   modelId: parseModelId,
   streaming: parseStreaming,
@@ -150,7 +155,8 @@ function containerError(rt, b, expected, total = b.length) {
   }
   const where = { chunk: null, offset };
   const idLen = b.length >= 8 ? b[6] | (b[7] << 8) : 0;
-  const fixed = b[4] === 2 ? 24 : 20; // version 2 (tolerant) stores tau at offset 20
+  // version 2 (tolerant) stores tau at offset 20, version 3 (logits) tau, input, temperature
+  const fixed = b[4] === 3 ? 36 : b[4] === 2 ? 24 : 20;
   const headerSize = fixed + idLen + 4;
   // a streaming container: N = 2^64 - 1 in the header, an end record after the full chunks
   const streaming = b.length >= 16 && b.subarray(8, 16).every((x) => x === 0xff);
@@ -222,6 +228,13 @@ function containerError(rt, b, expected, total = b.length) {
           'framed container header is damaged (version 2 needs the default format and a tolerance in (0, 1e-2])',
           where,
         );
+      if (b[4] === 3 && offset >= 5 && offset <= 28)
+        return frameError(
+          rt,
+          code,
+          'framed container header is damaged (version 3 needs the default format, no tolerance, input logits and a finite temperature > 0)',
+          where,
+        );
       if (offset === headerSize - 4)
         return frameError(
           rt,
@@ -281,6 +294,8 @@ function readerInfo(rt, ptr) {
     stepsPerChunk: rt.out32((ERR + 16) / 4),
     chunks: rt.out64(ERR + 8),
     tolerance: rt.f64[(rt.scratch + ERR + 32) >>> 3], // ceil(tau * 2^32) / 2^32, 0 if exact
+    input: rt.i32[(rt.scratch + ERR + 40) >>> 2] === 1 ? 'logits' : 'probabilities',
+    temperature: rt.f64[(rt.scratch + ERR + 48) >>> 3],
     modelId: null,
   };
   rt.x.dc_frame_reader_model_id(ptr, rt.scratch, rt.scratch + 4);
@@ -296,6 +311,8 @@ export class FramedEncoder {
   #s;
   #format;
   #tolerance;
+  #input;
+  #temperature;
   #perChunk;
   #streaming;
   #onChunk;
@@ -307,18 +324,16 @@ export class FramedEncoder {
   #freed = false;
 
   constructor(options) {
-    const { format, tolerance, stepsPerChunk, modelId, streaming, onChunk } = readOptions(
-      options,
-      FRAMED_ENCODER_OPTIONS,
-      '',
-    );
+    const o = readOptions(options, FRAMED_ENCODER_OPTIONS, '');
+    const { format, tolerance, input, temperature, stepsPerChunk, modelId, streaming, onChunk } = o;
     checkTolerantFormat(format, tolerance);
+    checkInputOptions(o);
     const rt = runtime();
     const ip = rt.copyIn(modelId, 'new FramedEncoder');
     let r;
     try {
       r = rt.x.dc_frame_writer_create_with_options(
-        rt.coderOptions(format, tolerance),
+        rt.coderOptions(format, tolerance, input, temperature),
         ip,
         modelId.length,
         stepsPerChunk,
@@ -342,6 +357,8 @@ export class FramedEncoder {
     if (streaming) rt.x.dc_frame_writer_set_streaming(this.#s.ptr); // before any step: OK
     this.#format = format;
     this.#tolerance = tolerance;
+    this.#input = input;
+    this.#temperature = temperature;
     this.#perChunk = stepsPerChunk;
     this.#streaming = streaming;
     this.#onChunk = onChunk;
@@ -354,6 +371,14 @@ export class FramedEncoder {
   /** The tolerance the container is written with (0: exact mode, container version 1). */
   get tolerance() {
     return this.#tolerance;
+  }
+  /** 'probabilities' or 'logits' (logits: container version 3). */
+  get input() {
+    return this.#input;
+  }
+  /** The softmax temperature of logits (1 for probabilities). */
+  get temperature() {
+    return this.#temperature;
   }
   get stepsPerChunk() {
     return this.#perChunk;
@@ -577,6 +602,15 @@ export class FramedDecoder {
   /** The container's tolerance (tolerant mode, ceil(tau * 2^32) / 2^32), 0 if exact. */
   get tolerance() {
     return this.#h?.tolerance ?? null;
+  }
+  /** 'probabilities' or 'logits' (container version 3): what decodeStep takes (null until
+   * the header has arrived). */
+  get input() {
+    return this.#h?.input ?? null;
+  }
+  /** The softmax temperature of a logits container, 1 otherwise (null until the header). */
+  get temperature() {
+    return this.#h?.temperature ?? null;
   }
   /** Number of steps in the container (null while unknown: before the header, or before a
    * streaming container's end record). */

@@ -84,7 +84,20 @@ export interface CoderOptions {
    * runtime's float32 results, for example). 0 or omitted: the exact mode. Not available
    * with `'python-0.1'` (RangeError). */
   tolerance?: number;
+  /** What the steps give (docs/FORMAT.md section 6): `'probabilities'` (default; weights
+   * >= 0, normalised proportionally) or `'logits'`: every step, batch and distribution
+   * view then takes a model's logits (any dtype) and the module computes
+   * softmax(logits / temperature) with an exact integer softmax, the same bits on every
+   * platform. NaN and infinite logits are refused (RangeError naming the element). Not
+   * available with `'python-0.1'` or a tolerance (RangeError). */
+  input?: Input;
+  /** Softmax temperature of `input: 'logits'`: a finite number > 0, default 1. Giving
+   * another value with probabilities is a RangeError. */
+  temperature?: number;
 }
+
+/** What a coder's steps give. */
+export type Input = 'probabilities' | 'logits';
 
 export interface EncodeStepsOptions {
   /** Symbols per row (1..16777216); the matrix holds steps * vocab values, row-major. */
@@ -118,6 +131,12 @@ export class DistributionCoder {
 
   /** The tolerance this coder was created with (0: exact mode). */
   readonly tolerance: number;
+
+  /** What the steps give: 'probabilities' or 'logits'. */
+  readonly input: Input;
+
+  /** The softmax temperature of logits (1 for probabilities). */
+  readonly temperature: number;
 
   /**
    * Encode `symbol` (an integer, 0 <= symbol < distribution.length) with `distribution`.

@@ -133,6 +133,39 @@ export function parseTolerance(tolerance, arg) {
   return tolerance;
 }
 
+/** The input kind (docs/FORMAT.md section 6): 'probabilities' (the default) or 'logits'. */
+export function parseInput(input, arg) {
+  if (input === undefined) return 'probabilities';
+  if (input !== 'probabilities' && input !== 'logits')
+    throw new RangeError(`${arg} must be 'probabilities' or 'logits'; got ${show(input)}`);
+  return input;
+}
+
+/** The softmax temperature of logits: a finite number > 0, default 1. */
+export function parseTemperature(temperature, arg) {
+  if (temperature === undefined) return 1;
+  if (typeof temperature !== 'number')
+    throw new TypeError(`${arg} must be a number; got ${show(temperature)}`);
+  if (!(temperature > 0 && temperature < Infinity))
+    throw new RangeError(`${arg} must be a finite number > 0; got ${show(temperature)}`);
+  return temperature;
+}
+
+/** The combinations of input and the other options C refuses (DC_ERR_BAD_INPUT,
+ * DC_ERR_BAD_TEMPERATURE), refused as arguments. */
+export function checkInputOptions({ format, tolerance, input, temperature }) {
+  if (input === 'probabilities' && temperature !== 1)
+    throw new RangeError(
+      `options.temperature applies to input 'logits' only; got ${show(temperature)} with input 'probabilities'`,
+    );
+  if (input === 'logits' && format === 'python-0.1')
+    throw new RangeError(`options.input 'logits' is not available with format 'python-0.1'`);
+  if (input === 'logits' && tolerance > 0)
+    throw new RangeError(
+      `options.input 'logits' is not available with a tolerance (tolerant mode); got tolerance ${show(tolerance)}`,
+    );
+}
+
 /** The pair of options C refuses together (DC_ERR_BAD_TOLERANCE), refused as an argument. */
 export function checkTolerantFormat(format, tolerance) {
   if (tolerance > 0 && format === 'python-0.1')
@@ -296,14 +329,17 @@ class Runtime {
     return this.strings[code] ?? (this.strings[code] = this.cString(this.x.dc_result_string(code)));
   }
 
-  /** A dc_coder_options {i32 format, u32 0, f64 tolerance, u32[4] 0} at scratch + 16 (the
-   * create calls put their out pointer at scratch + 0); returns its address. */
-  coderOptions(format, tolerance) {
+  /** A dc_coder_options {i32 format, i32 input, f64 tolerance, f64 temperature, u32[2] 0}
+   * at scratch + 16 (the create calls put their out pointer at scratch + 0); returns its
+   * address. */
+  coderOptions(format, tolerance, input = 'probabilities', temperature = 1) {
     this.refresh();
     const p = this.scratch + 16;
-    this.u32.fill(0, p >>> 2, (p + 40) >>> 2);
+    this.u32.fill(0, p >>> 2, (p + 32) >>> 2);
     this.i32[p >>> 2] = FORMAT_CODES[format];
+    this.i32[(p + 4) >>> 2] = input === 'logits' ? 1 : 0;
     this.f64[(p + 8) >>> 3] = tolerance;
+    this.f64[(p + 16) >>> 3] = temperature;
     return p;
   }
 

@@ -33,6 +33,8 @@ static const char *const result_names[DC_RESULT_COUNT] = {
     "DC_ERR_FRAME_END",
     "DC_ERR_BAD_TOLERANCE",
     "DC_ERR_FRAME_NEED_INPUT",
+    "DC_ERR_BAD_TEMPERATURE",
+    "DC_ERR_BAD_INPUT",
 };
 
 static const char *const result_strings[DC_RESULT_COUNT] = {
@@ -64,6 +66,8 @@ static const char *const result_strings[DC_RESULT_COUNT] = {
     "framed container: every step has been decoded",
     "the tolerance is not 0 or in (0, 1e-2], or was asked of the python-0.1 format",
     "framed container: the bytes this needs have not arrived yet (push more)",
+    "the temperature is not a finite number > 0, or was given for probabilities",
+    "unknown input kind, or logits were asked of the python-0.1 format or the tolerant mode",
 };
 
 const char *dc_result_name(int result)
@@ -127,6 +131,8 @@ static const dc_format_ops *format_ops(int format)
 
 static const dc_format_ops *ops_of(const dc_coder *c)
 {
+    if (c->input == DC_INPUT_LOGITS)
+        return &dc_logits_format_ops;
     if (c->tolerance_q)
         return &dc_tolerant_format_ops;
     return format_ops(c->format);
@@ -172,6 +178,7 @@ dc_result dc_coder_create(dc_format format, const dc_allocator *allocator, dc_co
         return DC_ERR_OUT_OF_MEMORY;
     memset(c, 0, sizeof *c);
     c->format = format;
+    c->temperature = 1;
     c->alloc = *a;
     begin_encoding(c);
     *out = c;
@@ -182,7 +189,22 @@ dc_result dc_coder_set_tolerance_q(dc_coder *c, uint32_t q)
 {
     if (q > DC_TOL_MAX_Q || (q && c->format != DC_FORMAT_DEFAULT))
         return DC_ERR_BAD_TOLERANCE;
+    if (q && c->input != DC_INPUT_PROBABILITIES)
+        return DC_ERR_BAD_INPUT;
     c->tolerance_q = q;
+    begin_encoding(c);
+    return DC_OK;
+}
+
+dc_result dc_coder_set_logits(dc_coder *c, double temperature)
+{
+    if (!dc_temperature_valid(temperature))
+        return DC_ERR_BAD_TEMPERATURE;
+    if (c->format != DC_FORMAT_DEFAULT || c->tolerance_q)
+        return DC_ERR_BAD_INPUT;
+    c->input = DC_INPUT_LOGITS;
+    c->temperature = temperature;
+    c->temp = dc_logit_temp_of(temperature);
     begin_encoding(c);
     return DC_OK;
 }
@@ -202,11 +224,21 @@ dc_result dc_coder_create_with_options(const dc_coder_options *options,
         q++;
     if (q && options->format == DC_FORMAT_PYTHON_0_1)
         return DC_ERR_BAD_TOLERANCE;
+    const int input = options->input;
+    const double temperature = options->temperature == 0 ? 1 : options->temperature;
+    if (input != DC_INPUT_PROBABILITIES && input != DC_INPUT_LOGITS)
+        return DC_ERR_BAD_INPUT;
+    if (input == DC_INPUT_PROBABILITIES ? temperature != 1 : !dc_temperature_valid(temperature))
+        return DC_ERR_BAD_TEMPERATURE;
+    if (input == DC_INPUT_LOGITS && (q || options->format != DC_FORMAT_DEFAULT))
+        return DC_ERR_BAD_INPUT;
     dc_coder *c;
     dc_result r = dc_coder_create(options->format, allocator, &c);
     if (r != DC_OK)
         return r;
     r = dc_coder_set_tolerance_q(c, q);
+    if (r == DC_OK && input == DC_INPUT_LOGITS)
+        r = dc_coder_set_logits(c, temperature);
     if (r != DC_OK) {
         dc_coder_free(c);
         return r;
@@ -220,6 +252,16 @@ double dc_coder_tolerance(const dc_coder *c)
     return c ? c->tolerance_q / 4294967296.0 : 0;
 }
 
+int dc_coder_input(const dc_coder *c)
+{
+    return c ? c->input : -1;
+}
+
+double dc_coder_temperature(const dc_coder *c)
+{
+    return c ? c->temperature : 1;
+}
+
 void dc_coder_free(dc_coder *c)
 {
     if (!c)
@@ -229,6 +271,7 @@ void dc_coder_free(dc_coder *c)
     a.free_fn(a.opaque, c->in);
     a.free_fn(a.opaque, c->blocks);
     a.free_fn(a.opaque, c->staging);
+    a.free_fn(a.opaque, c->lw);
     a.free_fn(a.opaque, c);
 }
 

@@ -15,6 +15,15 @@
    the header CRC */
 #define FRAME_FIXED_HEADER    20u
 #define FRAME_FIXED_HEADER_V2 24u /* version 2: + tolerance (u32, tau * 2^32) */
+#define FRAME_FIXED_HEADER_V3 36u /* version 3: + tolerance, input (u8), 3 zero bytes,
+                                     temperature (f64 bits) */
+
+/* Bytes before the model identifier in a header of `version` (1, 2 or 3). */
+static size_t fixed_header(unsigned version)
+{
+    return version == 3 ? FRAME_FIXED_HEADER_V3
+                        : version == 2 ? FRAME_FIXED_HEADER_V2 : FRAME_FIXED_HEADER;
+}
 #define FRAME_CHUNK_OVERHEAD 12u /* length 4, data CRC 4, symbols CRC 4 */
 /* Streaming containers (N = DC_FRAME_UNKNOWN_STEPS in the header): the end record, marker
    4 (a length no chunk can have), N 8, CRC-32 of those 12 bytes 4. */
@@ -155,9 +164,11 @@ dc_result dc_frame_writer_create_with_options(const dc_coder_options *options,
         return r;
     }
     w->coder = coder;
-    /* Version 2 (tolerant mode) adds the tolerance after the fixed fields. */
+    /* Version 2 (tolerant mode) adds the tolerance after the fixed fields, version 3
+       (logits) the tolerance, the input kind and the temperature. */
     const uint32_t tol = coder->tolerance_q;
-    const size_t fixed = tol ? FRAME_FIXED_HEADER_V2 : FRAME_FIXED_HEADER;
+    const unsigned version = coder->input == DC_INPUT_LOGITS ? 3 : tol ? 2 : DC_FRAME_VERSION;
+    const size_t fixed = fixed_header(version);
     w->header_len = fixed + model_id_len + 4;
     w->cap = w->header_len + 256;
     w->buf = (uint8_t *)a->malloc_fn(a->opaque, w->cap);
@@ -169,14 +180,20 @@ dc_result dc_frame_writer_create_with_options(const dc_coder_options *options,
     }
     uint8_t *h = w->buf;
     memcpy(h, frame_magic, 4);
-    h[4] = tol ? 2 : DC_FRAME_VERSION;
+    h[4] = (uint8_t)version;
     h[5] = (uint8_t)format;
     h[6] = (uint8_t)model_id_len;
     h[7] = (uint8_t)(model_id_len >> 8);
     put64(h + 8, 0); /* steps: written by dc_frame_writer_finish */
     put32(h + 16, steps_per_chunk);
-    if (tol)
+    if (version >= 2)
         put32(h + 20, tol);
+    if (version == 3) {
+        uint64_t tbits;
+        memcpy(&tbits, &coder->temperature, 8);
+        put32(h + 24, (uint32_t)coder->input); /* the input byte and 3 zero bytes */
+        put64(h + 28, tbits);
+    }
     if (model_id_len > 0)
         memcpy(h + fixed, model_id, model_id_len);
     put32(h + w->header_len - 4, 0); /* header CRC: written by dc_frame_writer_finish */
@@ -423,7 +440,7 @@ static dc_result parse_header(const uint8_t *b, size_t size, const uint8_t *expe
         header_error(e, DC_ERR_FRAME_TRUNCATED, size);
         return DC_ERR_FRAME_TRUNCATED;
     }
-    if (b[4] != DC_FRAME_VERSION && b[4] != 2) {
+    if (b[4] != DC_FRAME_VERSION && b[4] != 2 && b[4] != 3) {
         header_error(e, DC_ERR_FRAME_VERSION, 4);
         return DC_ERR_FRAME_VERSION;
     }
@@ -432,7 +449,7 @@ static dc_result parse_header(const uint8_t *b, size_t size, const uint8_t *expe
         return DC_ERR_FRAME_TRUNCATED;
     }
     const size_t id_len = (size_t)b[6] | ((size_t)b[7] << 8);
-    const size_t fixed = b[4] == 2 ? FRAME_FIXED_HEADER_V2 : FRAME_FIXED_HEADER;
+    const size_t fixed = fixed_header(b[4]);
     const size_t header_len = fixed + id_len + 4;
     if (size < header_len) {
         header_error(e, DC_ERR_FRAME_TRUNCATED, size);
@@ -447,10 +464,24 @@ static dc_result parse_header(const uint8_t *b, size_t size, const uint8_t *expe
         header_error(e, DC_ERR_BAD_FORMAT, 5);
         return DC_ERR_BAD_FORMAT;
     }
-    const uint32_t tol = b[4] == 2 ? get32(b + 20) : 0;
+    const uint32_t tol = b[4] >= 2 ? get32(b + 20) : 0;
     if (b[4] == 2 && (format != DC_FORMAT_DEFAULT || tol == 0 || tol > DC_TOL_MAX_Q)) {
         header_error(e, DC_ERR_FRAME_CORRUPT, format != DC_FORMAT_DEFAULT ? 5 : 20);
         return DC_ERR_FRAME_CORRUPT;
+    }
+    /* Version 3: logits at a finite temperature > 0, default format, exact mode. */
+    double temperature = 1;
+    if (b[4] == 3) {
+        const uint64_t tbits = get64(b + 28);
+        memcpy(&temperature, &tbits, 8);
+        const size_t bad = format != DC_FORMAT_DEFAULT ? 5
+                           : tol != 0                  ? 20
+                           : get32(b + 24) != DC_INPUT_LOGITS ? 24
+                           : !dc_temperature_valid(temperature) ? 28 : 0;
+        if (bad) {
+            header_error(e, DC_ERR_FRAME_CORRUPT, bad);
+            return DC_ERR_FRAME_CORRUPT;
+        }
     }
     const uint64_t steps = get64(b + 8);
     const uint32_t per_chunk = get32(b + 16);
@@ -472,6 +503,9 @@ static dc_result parse_header(const uint8_t *b, size_t size, const uint8_t *expe
     info->model_id_len = (uint32_t)id_len;
     info->header_size = (uint32_t)header_len;
     info->tolerance = tol / 4294967296.0;
+    info->input = b[4] == 3 ? DC_INPUT_LOGITS : DC_INPUT_PROBABILITIES;
+    info->reserved0 = 0;
+    info->temperature = temperature;
     return DC_OK;
 }
 
@@ -547,6 +581,8 @@ static dc_result start_reading(dc_frame_reader *r, const dc_frame_info *info)
     dc_result res = dc_coder_create(info->format, &r->alloc, &coder);
     if (res == DC_OK) /* the exact tolerance of the header (checked by parse_header) */
         res = dc_coder_set_tolerance_q(coder, r->data[4] == 2 ? get32(r->data + 20) : 0);
+    if (res == DC_OK && info->input == DC_INPUT_LOGITS)
+        res = dc_coder_set_logits(coder, info->temperature);
     if (res != DC_OK) {
         dc_coder_free(coder);
         return res;

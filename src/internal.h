@@ -3,6 +3,7 @@
 #define DC_INTERNAL_H
 
 #include "distribution_coder.h"
+#include "logits.h"
 
 enum dc_state { DC_STATE_ENCODING = 0, DC_STATE_FINISHED = 1, DC_STATE_DECODING = 2 };
 
@@ -79,6 +80,11 @@ struct dc_coder {
     size_t staging_cap;
     int k_guess;             /* default format: the scale K of the last step (a guess for
                                 the next one; it only decides speed, never the bytes) */
+    int input;               /* a dc_input_kind */
+    double temperature;      /* logits: as given (1 for probabilities) */
+    dc_logit_temp temp;      /* logits: the temperature as the softmax uses it */
+    uint32_t *lw;            /* logits: a step's fixed-point logits, then its weights */
+    size_t lw_cap;           /* in elements */
 };
 
 /* One stream format. Steps are called with validated arguments (coder state, dtype,
@@ -97,6 +103,7 @@ typedef struct dc_format_ops {
 extern const dc_format_ops dc_default_format_ops;
 extern const dc_format_ops dc_py01_format_ops;
 extern const dc_format_ops dc_tolerant_format_ops;
+extern const dc_format_ops dc_logits_format_ops; /* logits.c: default format, logits in */
 
 /* The default format's range coder step: code [cum, cum + freq) of total (< 2^32). The
    caller has reserved pending + 8 output bytes. */
@@ -104,6 +111,14 @@ void dc_range_encode_interval(dc_coder *c, uint64_t cum, uint64_t freq, uint64_t
 /* The tolerance of a coder in its exact form; 0 < q <= DC_TOL_MAX_Q or 0 (exact). */
 #define DC_TOL_MAX_Q 42949673u /* ceil(1e-2 * 2^32) */
 dc_result dc_coder_set_tolerance_q(dc_coder *c, uint32_t q);
+/* Make c a logits coder at `temperature` (finite, > 0) and restart it encoding; the default
+   format in the exact mode only (DC_ERR_BAD_INPUT). */
+dc_result dc_coder_set_logits(dc_coder *c, double temperature);
+/* A finite temperature > 0 (the one check). */
+static inline int dc_temperature_valid(double t)
+{
+    return t > 0 && t <= 1.7976931348623157e308;
+}
 
 /* The formats this library knows (the one format check). */
 static inline int dc_format_known(int format)

@@ -83,6 +83,36 @@ int main(void)
     printf("output growth over 100000 steps: %ld allocations\n", growth);
     CHECK(growth <= 20);
 
+    /* Logits: the step's scratch (weights) is allocated at the first step of a vocabulary
+       size, then never again. The softmax rows serve as logits. */
+    dc_coder_options lo;
+    memset(&lo, 0, sizeof lo);
+    lo.input = DC_INPUT_LOGITS;
+    dc_coder *lenc, *ldec;
+    CHECK_OK(dc_coder_create_with_options(&lo, &a, &lenc));
+    CHECK_OK(dc_coder_create_with_options(&lo, &a, &ldec));
+    CHECK_OK(dc_coder_reserve_output(lenc, 1 << 16));
+    CHECK_OK(dc_coder_encode_step(lenc, rows, DC_DTYPE_F32, VOCAB, symbols[0]));
+    const long before_logits = heap.allocations;
+    for (int t = 1; t < 200; t++)
+        CHECK_OK(dc_coder_encode_step(lenc, rows + (size_t)(t % 8) * VOCAB, DC_DTYPE_F32, VOCAB,
+                                      symbols[t]));
+    CHECK(heap.allocations == before_logits);
+    CHECK_OK(dc_coder_finish_encoding(lenc, &bytes, &size));
+    CHECK_OK(dc_coder_start_decoding(ldec, bytes, size));
+    CHECK_OK(dc_coder_decode_step(ldec, rows, DC_DTYPE_F32, VOCAB, &s));
+    const long before_logits_decode = heap.allocations;
+    same = s == symbols[0];
+    for (int t = 1; t < 200; t++) {
+        CHECK_OK(dc_coder_decode_step(ldec, rows + (size_t)(t % 8) * VOCAB, DC_DTYPE_F32, VOCAB,
+                                      &s));
+        same &= s == symbols[t];
+    }
+    CHECK(same);
+    CHECK(heap.allocations == before_logits_decode);
+    dc_coder_free(lenc);
+    dc_coder_free(ldec);
+
     dc_coder_free(enc);
     dc_coder_free(dec);
     CHECK(heap.live == 0); /* freeing the coders released every block */

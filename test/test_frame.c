@@ -263,7 +263,7 @@ static void test_bit_flips(void)
             CHECK(r != DC_OK);
             if (pos < 4)
                 CHECK_RESULT(r, DC_ERR_FRAME_MAGIC);
-            else if (pos == 4)
+            else if (pos == 4 && (b[4] ^ (1u << bit)) > 3) /* versions 2, 3 are known */
                 CHECK_RESULT(r, DC_ERR_FRAME_VERSION);
             if (info.chunk == DC_FRAME_NO_CHUNK) {
                 refused_by_reader++;
@@ -429,7 +429,7 @@ static void test_header_fields(void)
     dc_frame_reader *r = NULL;
 
     memcpy(d, b, size);
-    d[4] = 3; /* a future version: refused before the CRC is looked at */
+    d[4] = 4; /* a future version: refused before the CRC is looked at */
     CHECK_RESULT(dc_frame_reader_create(d, size, NULL, 0, NULL, &r, &info),
                  DC_ERR_FRAME_VERSION);
     CHECK(info.offset == 4);

@@ -66,7 +66,7 @@ static void perturb(test_rng *r, int dtype, const void *src, void *dst, size_t n
 
 static dc_coder *make(double tau)
 {
-    dc_coder_options o = {DC_FORMAT_DEFAULT, 0, tau, {0}};
+    dc_coder_options o = {DC_FORMAT_DEFAULT, 0, tau, 0, {0}};
     dc_coder *c = NULL;
     CHECK_OK(dc_coder_create_with_options(&o, NULL, &c));
     return c;
@@ -149,7 +149,7 @@ static long run_perturbed(test_rng *r, double tau, int dtype, size_t n, size_t s
 static void test_options(void)
 {
     dc_coder *c = NULL;
-    dc_coder_options o = {DC_FORMAT_DEFAULT, 0, 0, {0}};
+    dc_coder_options o = {DC_FORMAT_DEFAULT, 0, 0, 0, {0}};
     const double bad[] = {NAN, -1e-6, 0.0101, INFINITY, -0.0 - 1};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         o.tolerance = bad[i];
@@ -229,7 +229,7 @@ static void test_frame(void)
         store_as(DC_DTYPE_F32, rows + (size_t)t * N, tmp, N);
         sym[t] = (uint32_t)draw(&r, tmp, N);
     }
-    dc_coder_options o = {DC_FORMAT_DEFAULT, 0, tau, {0}};
+    dc_coder_options o = {DC_FORMAT_DEFAULT, 0, tau, 0, {0}};
     dc_frame_writer *w;
     CHECK_OK(dc_frame_writer_create_with_options(&o, (const uint8_t *)"m", 1, PER, NULL, &w));
     for (int t = 0; t < STEPS; t++)

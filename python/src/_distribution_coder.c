@@ -18,6 +18,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -645,6 +646,8 @@ typedef struct {
     dc_coder *coder;
     int format;
     double tolerance; /* as given; 0 in the exact mode */
+    int input;        /* a dc_input_kind */
+    double temperature;
     int list_dtype;
     int busy;        /* a batch call runs without the GIL */
     int last_copied; /* test hook: the last input was copied, not read in place */
@@ -706,31 +709,93 @@ static int tolerance_of(PyObject *o, int format, const char *what, double *tau)
     return 0;
 }
 
-static dc_coder_options coder_options(int format, double tau)
+/* input=None/absent -> probabilities; else 'probabilities' or 'logits' (docs/FORMAT.md
+   section 6). temperature=None/absent -> 1; else a finite real > 0, logits only, and logits
+   not with python-0.1 or a tolerance (the C library refuses the same). */
+static int input_of(PyObject *in, PyObject *temp, int format, double tau, const char *what,
+                    int *input, double *temperature)
+{
+    *input = DC_INPUT_PROBABILITIES;
+    *temperature = 1;
+    if (in && in != Py_None) {
+        const char *s = PyUnicode_Check(in) ? PyUnicode_AsUTF8(in) : NULL;
+        if (PyUnicode_Check(in) && !s)
+            return -1;
+        if (s && !strcmp(s, "logits")) {
+            *input = DC_INPUT_LOGITS;
+        } else if (!s || strcmp(s, "probabilities")) {
+            PyErr_Format(PyExc_ValueError, "%s: input must be 'probabilities' or 'logits'; got %R",
+                         what, in);
+            return -1;
+        }
+    }
+    if (temp && temp != Py_None) {
+        if (PyBool_Check(temp) || !(PyFloat_Check(temp) || PyLong_Check(temp))) {
+            PyErr_Format(PyExc_TypeError, "%s: temperature must be a number; got %R", what, temp);
+            return -1;
+        }
+        const double t = PyFloat_AsDouble(temp);
+        if (t == -1.0 && PyErr_Occurred())
+            return -1;
+        if (!(t > 0 && t <= DBL_MAX)) {
+            PyErr_Format(PyExc_ValueError, "%s: temperature must be a finite number > 0; got %R",
+                         what, temp);
+            return -1;
+        }
+        if (*input != DC_INPUT_LOGITS && t != 1) {
+            PyErr_Format(PyExc_ValueError,
+                         "%s: temperature applies to input='logits' only; got %R", what, temp);
+            return -1;
+        }
+        *temperature = t;
+    }
+    if (*input == DC_INPUT_LOGITS && format == DC_FORMAT_PYTHON_0_1) {
+        PyErr_Format(PyExc_ValueError,
+                     "%s: input='logits' is not available with format 'python-0.1'", what);
+        return -1;
+    }
+    if (*input == DC_INPUT_LOGITS && tau > 0) {
+        PyErr_Format(PyExc_ValueError,
+                     "%s: input='logits' is not available with a tolerance (tolerant mode)", what);
+        return -1;
+    }
+    return 0;
+}
+
+static const char *input_name(int input)
+{
+    return input == DC_INPUT_LOGITS ? "logits" : "probabilities";
+}
+
+static dc_coder_options coder_options(int format, double tau, int input, double temperature)
 {
     dc_coder_options o;
     memset(&o, 0, sizeof o);
     o.format = format;
     o.tolerance = tau;
+    o.input = input;
+    o.temperature = temperature;
     return o;
 }
 
 static int coder_init(Coder *self, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"format", "tolerance", NULL};
-    PyObject *fmt = NULL, *tol = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|O$O:DistributionCoder", kwlist, &fmt, &tol))
+    static char *kwlist[] = {"format", "tolerance", "input", "temperature", NULL};
+    PyObject *fmt = NULL, *tol = NULL, *in = NULL, *temp = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|O$OOO:DistributionCoder", kwlist, &fmt, &tol,
+                                     &in, &temp))
         return -1;
-    int format;
-    double tau;
-    if (format_of(fmt, &format) < 0 || tolerance_of(tol, format, "DistributionCoder", &tau) < 0)
+    int format, input;
+    double tau, temperature;
+    if (format_of(fmt, &format) < 0 || tolerance_of(tol, format, "DistributionCoder", &tau) < 0 ||
+        input_of(in, temp, format, tau, "DistributionCoder", &input, &temperature) < 0)
         return -1;
     if (self->busy) {
         PyErr_SetString(PyExc_RuntimeError, "DistributionCoder is in use by another thread");
         return -1;
     }
     dc_coder *c = NULL;
-    const dc_coder_options opt = coder_options(format, tau);
+    const dc_coder_options opt = coder_options(format, tau, input, temperature);
     const dc_result r = dc_coder_create_with_options(&opt, NULL, &c);
     if (r != DC_OK) {
         raise_code(r, "DistributionCoder: %s (%s)", dc_result_string(r), dc_result_name(r));
@@ -740,6 +805,8 @@ static int coder_init(Coder *self, PyObject *args, PyObject *kw)
     self->coder = c;
     self->format = format;
     self->tolerance = tau;
+    self->input = input;
+    self->temperature = temperature;
     self->list_dtype = format == DC_FORMAT_PYTHON_0_1 ? DC_DTYPE_F32 : DC_DTYPE_F64;
     return 0;
 }
@@ -1247,10 +1314,25 @@ static PyObject *coder_get_tolerance(Coder *self, void *unused)
     return PyFloat_FromDouble(self->tolerance);
 }
 
+static PyObject *coder_get_input(Coder *self, void *unused)
+{
+    (void)unused;
+    return PyUnicode_FromString(input_name(self->input));
+}
+
+static PyObject *coder_get_temperature(Coder *self, void *unused)
+{
+    (void)unused;
+    return PyFloat_FromDouble(self->temperature);
+}
+
 static PyGetSetDef coder_getset[] = {
     {"format", (getter)coder_get_format, NULL, "'default' or 'python-0.1'", NULL},
     {"tolerance", (getter)coder_get_tolerance, NULL, "the tolerance given (0.0: exact mode)",
      NULL},
+    {"input", (getter)coder_get_input, NULL, "'probabilities' or 'logits'", NULL},
+    {"temperature", (getter)coder_get_temperature, NULL,
+     "the softmax temperature of logits (1.0 for probabilities)", NULL},
     {"closed", (getter)coder_get_closed, NULL, "True after close()", NULL},
     {"_last_input_copied", (getter)coder_get_copied, NULL, "test hook", NULL},
     {NULL, NULL, NULL, NULL, NULL},
@@ -1261,9 +1343,11 @@ static PyTypeObject CoderType = {
     .tp_name = "distribution_coder.DistributionCoder",
     .tp_basicsize = sizeof(Coder),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
-    .tp_doc = "DistributionCoder(format='default', *, tolerance=0.0): an arithmetic coder over "
-              "per-step distributions ('python-0.1' reads and writes the original package's "
-              "streams; tolerance > 0 is the tolerant mode, docs/FORMAT.md section 5).",
+    .tp_doc = "DistributionCoder(format='default', *, tolerance=0.0, input='probabilities', "
+              "temperature=1.0): an arithmetic coder over per-step distributions ('python-0.1' "
+              "reads and writes the original package's streams; tolerance > 0 is the tolerant "
+              "mode, docs/FORMAT.md section 5; input='logits' takes logits and computes "
+              "softmax(logits / temperature) exactly in C, section 6).",
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)coder_init,
     .tp_dealloc = (destructor)coder_dealloc,
@@ -1288,6 +1372,8 @@ typedef struct {
     dc_frame_writer *w;
     int format;
     double tolerance;
+    int input;
+    double temperature;
     int list_dtype;
     uint32_t steps_per_chunk;
     int streaming;
@@ -1295,17 +1381,18 @@ typedef struct {
 
 static int fenc_init(FramedEncoder *self, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"format", "model_id", "steps_per_chunk", "tolerance", "streaming",
-                             NULL};
-    PyObject *fmt = NULL, *mid = NULL, *tol = NULL;
+    static char *kwlist[] = {"format",      "model_id", "steps_per_chunk", "tolerance",
+                             "input",       "temperature", "streaming", NULL};
+    PyObject *fmt = NULL, *mid = NULL, *tol = NULL, *in = NULL, *temp = NULL;
     Py_ssize_t spc = DC_FRAME_DEFAULT_STEPS_PER_CHUNK;
     int streaming = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|$OOnOp:FramedEncoder", kwlist, &fmt, &mid, &spc,
-                                     &tol, &streaming))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|$OOnOOOp:FramedEncoder", kwlist, &fmt, &mid,
+                                     &spc, &tol, &in, &temp, &streaming))
         return -1;
-    int format;
-    double tau;
-    if (format_of(fmt, &format) < 0 || tolerance_of(tol, format, "FramedEncoder", &tau) < 0)
+    int format, input;
+    double tau, temperature;
+    if (format_of(fmt, &format) < 0 || tolerance_of(tol, format, "FramedEncoder", &tau) < 0 ||
+        input_of(in, temp, format, tau, "FramedEncoder", &input, &temperature) < 0)
         return -1;
     if (spc < 1 || (size_t)spc > DC_FRAME_MAX_STEPS_PER_CHUNK) {
         PyErr_Format(PyExc_ValueError, "FramedEncoder: steps_per_chunk must be 1 to %u; got %zd",
@@ -1322,7 +1409,7 @@ static int fenc_init(FramedEncoder *self, PyObject *args, PyObject *kw)
         return -1;
     }
     dc_frame_writer *w = NULL;
-    const dc_coder_options opt = coder_options(format, tau);
+    const dc_coder_options opt = coder_options(format, tau, input, temperature);
     const dc_result r = dc_frame_writer_create_with_options(
         &opt, (const uint8_t *)PyBytes_AS_STRING(id), (size_t)PyBytes_GET_SIZE(id), (uint32_t)spc,
         NULL, &w);
@@ -1340,6 +1427,8 @@ static int fenc_init(FramedEncoder *self, PyObject *args, PyObject *kw)
     self->list_dtype = format == DC_FORMAT_PYTHON_0_1 ? DC_DTYPE_F32 : DC_DTYPE_F64;
     self->steps_per_chunk = (uint32_t)spc;
     self->tolerance = tau;
+    self->input = input;
+    self->temperature = temperature;
     return 0;
 }
 
@@ -1444,6 +1533,18 @@ static PyObject *fenc_get_tolerance(FramedEncoder *self, void *unused)
     return PyFloat_FromDouble(self->tolerance);
 }
 
+static PyObject *fenc_get_input(FramedEncoder *self, void *unused)
+{
+    (void)unused;
+    return PyUnicode_FromString(input_name(self->input));
+}
+
+static PyObject *fenc_get_temperature(FramedEncoder *self, void *unused)
+{
+    (void)unused;
+    return PyFloat_FromDouble(self->temperature);
+}
+
 static PyObject *fenc_get_spc(FramedEncoder *self, void *unused)
 {
     (void)unused;
@@ -1478,6 +1579,10 @@ static PyGetSetDef fenc_getset[] = {
      NULL},
     {"streaming", (getter)fenc_get_streaming, NULL, "whether this writes a streaming container",
      NULL},
+    {"input", (getter)fenc_get_input, NULL, "'probabilities' or 'logits' (container version 3)",
+     NULL},
+    {"temperature", (getter)fenc_get_temperature, NULL,
+     "the softmax temperature of logits (1.0 for probabilities)", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -1487,9 +1592,10 @@ static PyTypeObject FramedEncoderType = {
     .tp_basicsize = sizeof(FramedEncoder),
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "FramedEncoder(*, format='default', model_id=b'', steps_per_chunk=4096, "
-              "tolerance=0.0, streaming=False): writes the framed container (docs/FORMAT.md; a "
-              "tolerance is stored in the header, container version 2; streaming: a streaming "
-              "container whose pieces take() gives as they are made).",
+              "tolerance=0.0, input='probabilities', temperature=1.0, streaming=False): writes "
+              "the framed container (docs/FORMAT.md; a tolerance is stored in the header, "
+              "container version 2; logits and their temperature, version 3; streaming: a "
+              "streaming container whose pieces take() gives as they are made).",
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)fenc_init,
     .tp_dealloc = (destructor)fenc_dealloc,
@@ -1718,6 +1824,8 @@ static PyObject *fdec_get(FramedDecoder *self, void *which)
     case 3: return PyUnicode_FromString(format_name(i->format));
     case 4: return PyLong_FromUnsignedLongLong(self->position);
     case 7: return PyFloat_FromDouble(i->tolerance);
+    case 10: return PyUnicode_FromString(input_name(i->input));
+    case 11: return PyFloat_FromDouble(i->temperature);
     case 5: { /* a chunk's symbols are verified when its last step is decoded */
         uint64_t v = self->position - self->position % (i->steps_per_chunk ? i->steps_per_chunk : 1);
         return PyLong_FromUnsignedLongLong(self->position == i->steps ? i->steps : v);
@@ -1764,6 +1872,11 @@ static PyGetSetDef fdec_getset[] = {
      "steps decodable now (their chunk has arrived and passed its data CRC)", (void *)8},
     {"ended", (getter)fdec_get, NULL, "whether the input is complete (end() accepted it)",
      (void *)9},
+    {"input", (getter)fdec_get, NULL,
+     "'logits' for a version 3 container (decode_step takes logits), else 'probabilities'",
+     (void *)10},
+    {"temperature", (getter)fdec_get, NULL, "the softmax temperature of logits (1.0 otherwise)",
+     (void *)11},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

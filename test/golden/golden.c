@@ -23,6 +23,7 @@
 
 #include "distribution_coder.h"
 #include "kernels/kernels.h"
+#include "logits.h"
 #include "sha256.h"
 
 /* ---- integer-only random numbers ---- */
@@ -109,7 +110,7 @@ typedef struct g_layout {
 
 static const g_layout layouts[4] = {{23, 8, 127}, {52, 11, 1023}, {10, 5, 15}, {7, 8, 127}};
 static const char *const dtype_names[4] = {"f32", "f64", "f16", "bf16"};
-static const char *const format_names[3] = {"default", "python01", "tolerant"};
+static const char *const format_names[4] = {"default", "python01", "tolerant", "logits"};
 
 /* "tolerant" cases: the default format's tolerant mode, tau by dtype (f32, f64, f16, bf16),
    one per grid class but class 1 (docs/FORMAT.md section 5.4). */
@@ -303,12 +304,66 @@ static uint32_t pick_symbol(g_rng *r, size_t top, size_t n)
     return k == 8 ? 0 : (uint32_t)(n - 1);
 }
 
+/* ---- logits (format index 3: the default format with logits in) ---- */
+
+enum { LOGIT_LLM, LOGIT_WIDE, LOGIT_FLAT, LOGIT_SHAPE_COUNT };
+static const char *const logit_shape_names[LOGIT_SHAPE_COUNT] = {"llm", "wide", "flat"};
+static const double logit_temps[] = {1.0, 0.7, 2.5};
+static const char *const logit_temp_names[] = {"t1", "t0.7", "t2.5"};
+#define LOGIT_TEMP_COUNT 3
+
+static void put_signed(void *row, int dtype, size_t i, uint64_t mant, int exp, int negative)
+{
+    const g_layout *l = &layouts[dtype];
+    const uint64_t sign = negative ? (uint64_t)1 << (l->mant_bits + l->exp_bits) : 0;
+    store_bits(row, dtype, i, value_bits(dtype, mant, exp) | sign);
+}
+
+/* llm: one logit in [8, 16), the rest |x| in [2^-4, 2^4) with random signs. wide: random
+   exponents from 2^-40 to 2^20 (past the clamp at 2^14), random signs, some -0.0, the
+   largest repeated. flat: one value everywhere. Returns the most likely symbol. */
+static size_t fill_logits(g_rng *r, int shape, void *row, int dtype, size_t n)
+{
+    const size_t top = rng_below(r, (uint32_t)n);
+    const uint64_t flat = rng_mant64(r);
+    for (size_t i = 0; i < n; i++) {
+        /* one draw per statement: the order of evaluation of arguments is unspecified */
+        if (shape == LOGIT_FLAT) {
+            put_signed(row, dtype, i, flat, 3 - 63, 1);
+        } else if (shape == LOGIT_LLM) {
+            const uint64_t mant = rng_mant64(r);
+            if (i == top) {
+                put_signed(row, dtype, i, mant, 3 - 63, 0);
+            } else {
+                const int lg = (int)rng_below(r, 8) - 4;
+                const int negative = (int)rng_below(r, 2);
+                put_signed(row, dtype, i, mant, lg - 63, negative);
+            }
+        } else {
+            const uint32_t k = rng_below(r, 16);
+            if (k == 0) {
+                put_negative_zero(row, dtype, i);
+            } else {
+                const uint64_t mant = rng_mant64(r);
+                const int lg = (int)rng_below(r, 61) - 40;
+                put_signed(row, dtype, i, mant, lg - 63, (int)(k & 1));
+            }
+        }
+    }
+    if (shape == LOGIT_WIDE) {
+        put_signed(row, dtype, top, 1, 20, 0);
+        put_signed(row, dtype, (top + n / 2) % n, 1, 20, 0);
+    }
+    return top;
+}
+
 /* ---- the cases ---- */
 
 typedef struct g_case {
     char name[64];
     int format, dtype, shape;
     size_t vocab, steps;
+    double temperature; /* logits cases */
 } g_case;
 
 static const size_t vocabs[] = {1, 2, 3, 255, 256, 257, 1000, 4099, 50257, 262144};
@@ -342,6 +397,24 @@ static int case_at(size_t index, g_case *c)
                     c->steps = vocab_steps[v];
                     snprintf(c->name, sizeof c->name, "%s-%s-%s-v%lu", format_names[format],
                              dtype_names[dtype], shape_names[shape], (unsigned long)vocabs[v]);
+                    return 1;
+                }
+    /* logits cases (appended after the tolerant ones) */
+    for (int dtype = 0; dtype < 4; dtype++)
+        for (int shape = 0; shape < LOGIT_SHAPE_COUNT; shape++)
+            for (int tt = 0; tt < LOGIT_TEMP_COUNT; tt++)
+                for (size_t v = 0; v < VOCAB_COUNT; v++) {
+                    if (vocabs[v] == 262144 || k++ != index)
+                        continue;
+                    c->format = 3;
+                    c->dtype = dtype;
+                    c->shape = shape;
+                    c->vocab = vocabs[v];
+                    c->steps = vocab_steps[v];
+                    c->temperature = logit_temps[tt];
+                    snprintf(c->name, sizeof c->name, "logits-%s-%s-%s-v%lu", dtype_names[dtype],
+                             logit_shape_names[shape], logit_temp_names[tt],
+                             (unsigned long)vocabs[v]);
                     return 1;
                 }
     return 0;
@@ -430,6 +503,49 @@ static int compare_kernels(g_rng *r, const void *row, int dtype, size_t n, uint6
     return ok;
 }
 
+/* Every logits kernel set against the scalar one on a row: z, its maximum, the weights and
+   the block sums must be equal. */
+static int compare_logits_kernels(const void *row, int dtype, size_t n, double temperature,
+                                  g_kernel_stats *st, const char *name)
+{
+    const dc_logits_kernels *const *sets = dc_logits_kernels_available();
+    const size_t nb = (n + DC_BLOCK_SIZE - 1) / DC_BLOCK_SIZE;
+    int32_t *zw = malloc(n * sizeof *zw), *zg = malloc(n * sizeof *zg);
+    uint64_t *bw = malloc(nb * sizeof *bw), *bg = malloc(nb * sizeof *bg);
+    const dc_logit_temp t = dc_logit_temp_of(temperature);
+    int ok = zw && zg && bw && bg;
+    for (size_t s = 0; ok && sets[s]; s++) {
+        const dc_logits_kernels *k = sets[s];
+        if (k == &dc_logits_kernels_scalar)
+            continue;
+        int32_t mw, mg;
+        const int rw = dc_logits_kernels_scalar.fix[dtype](row, n, zw, &mw);
+        const int rg = (k->fix[dtype] ? k->fix[dtype] : dc_logits_kernels_scalar.fix[dtype])(
+            row, n, zg, &mg);
+        st->comparisons++;
+        if (rw != rg || mw != mg || memcmp(zw, zg, n * sizeof *zw) != 0) {
+            fprintf(stderr, "%s: logits kernels %s fix differs from scalar\n", name, k->name);
+            ok = 0;
+            break;
+        }
+        dc_logits_kernels_scalar.weigh(zw, n, mw, t, (uint32_t *)zw, bw);
+        const dc_logits_weigh_fn weigh = k->weigh ? k->weigh : dc_logits_kernels_scalar.weigh;
+        weigh(zg, n, mg, t, (uint32_t *)zg, bg);
+        st->comparisons++;
+        if (memcmp(zw, zg, n * sizeof *zw) != 0 || memcmp(bw, bg, nb * sizeof *bw) != 0) {
+            fprintf(stderr, "%s: logits kernels %s weigh differs from scalar\n", name, k->name);
+            ok = 0;
+        }
+    }
+    if (!ok)
+        st->mismatches++;
+    free(zw);
+    free(zg);
+    free(bw);
+    free(bg);
+    return ok;
+}
+
 /* ---- running one case ---- */
 
 typedef struct g_result {
@@ -474,6 +590,13 @@ static void run_case(const g_case *c, g_kernel_stats *kst, g_result *res)
     rng_seed(&kr, fnv1a(c->name) ^ 0x5bd1e995u);
     for (size_t t = 0; t < c->steps; t++) {
         unsigned char *row = matrix + t * row_bytes;
+        if (c->format == 3) { /* logits */
+            const size_t top = fill_logits(&r, c->shape, row, c->dtype, n);
+            symbols[t] = pick_symbol(&r, top, n);
+            if (!compare_logits_kernels(row, c->dtype, n, c->temperature, kst, c->name))
+                res->ok = 0;
+            continue;
+        }
         const size_t top = fill_row(&r, c->shape, row, c->dtype, n, t);
         symbols[t] = pick_symbol(&r, top, n);
         if (!compare_kernels(&kr, row, c->dtype, n, ref_blocks, blocks, kst, c->name))
@@ -487,6 +610,11 @@ static void run_case(const g_case *c, g_kernel_stats *kst, g_result *res)
     memset(&opts, 0, sizeof opts);
     opts.format = c->format == 2 ? DC_FORMAT_DEFAULT : c->format;
     opts.tolerance = c->format == 2 ? tolerant_tau[c->dtype] : 0;
+    if (c->format == 3) {
+        opts.format = DC_FORMAT_DEFAULT;
+        opts.input = DC_INPUT_LOGITS;
+        opts.temperature = c->temperature;
+    }
     if (dc_coder_create_with_options(&opts, NULL, &enc) != DC_OK ||
         dc_coder_create_with_options(&opts, NULL, &dec) != DC_OK)
         FAIL("cannot create coders");

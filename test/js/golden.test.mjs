@@ -251,6 +251,49 @@ function fillRow(r, shape, row, n, step) {
   }
 }
 
+// ---- logits (golden.c fill_logits) ----
+
+const LOGIT_SHAPES = ['llm', 'wide', 'flat'];
+const LOGIT_TEMPS = { t1: 1, 't0.7': 0.7, 't2.5': 2.5 };
+
+function putSigned(row, i, mant, exp, negative) {
+  const l = LAYOUTS[row.dtype];
+  const sign = negative ? 1n << BigInt(l.mant + l.exp) : 0n;
+  row.setBits(i, valueBits(row.dtype, BigInt(mant), exp) | sign);
+}
+
+function fillLogits(r, shape, row, n) {
+  const top = r.below(n);
+  const flat = r.mant64();
+  for (let i = 0; i < n; i++) {
+    if (shape === 'flat') {
+      putSigned(row, i, flat, 3 - 63, true);
+    } else if (shape === 'llm') {
+      const mant = r.mant64();
+      if (i === top) {
+        putSigned(row, i, mant, 3 - 63, false);
+      } else {
+        const lg = r.below(8) - 4;
+        putSigned(row, i, mant, lg - 63, r.below(2) === 1);
+      }
+    } else {
+      const k = r.below(16);
+      if (k === 0) {
+        row.putNegativeZero(i);
+      } else {
+        const mant = r.mant64();
+        const lg = r.below(61) - 40;
+        putSigned(row, i, mant, lg - 63, (k & 1) === 1);
+      }
+    }
+  }
+  if (shape === 'wide') {
+    putSigned(row, top, 1n, 20, false);
+    putSigned(row, (top + Math.floor(n / 2)) % n, 1n, 20, false);
+  }
+  return top;
+}
+
 function pickSymbol(r, top, n) {
   const k = r.below(10);
   if (k < 5) return top;
@@ -266,7 +309,29 @@ const FORMATS = { default: 'default', python01: 'python-0.1', tolerant: 'default
 // test/golden/golden.c: the tolerant cases' tau by dtype.
 const TOLERANT_TAU = { f32: 1e-5, f64: 4e-5, f16: 1e-4, bf16: 1e-3 };
 
+function makeLogitsCase(name) {
+  const [, dtype, shape, temp, v] = name.split('-');
+  const vocab = Number(v.slice(1));
+  const steps = VOCAB_STEPS[VOCABS.indexOf(vocab)];
+  assert.ok(
+    DTYPES.includes(dtype) && LOGIT_SHAPES.includes(shape) && LOGIT_TEMPS[temp] && steps,
+    `cannot parse case name ${name}`,
+  );
+  const r = new Rng(fnv1a(name));
+  const rows = [];
+  const symbols = [];
+  for (let t = 0; t < steps; t++) {
+    const row = new Row(dtype, vocab);
+    const top = fillLogits(r, shape, row, vocab);
+    rows.push(row.values);
+    symbols.push(pickSymbol(r, top, vocab));
+  }
+  const options = { input: 'logits', temperature: LOGIT_TEMPS[temp] };
+  return { options, dtype, vocab, rows, symbols };
+}
+
 function makeCase(name) {
+  if (name.startsWith('logits-')) return makeLogitsCase(name);
   const [formatName, dtype, shape, v] = name.split('-');
   const vocab = Number(v.slice(1));
   const steps = VOCAB_STEPS[VOCABS.indexOf(vocab)];
@@ -284,7 +349,7 @@ function makeCase(name) {
     symbols.push(pickSymbol(r, top, vocab));
   }
   const tolerance = formatName === 'tolerant' ? TOLERANT_TAU[dtype] : 0;
-  return { format: FORMATS[formatName], tolerance, dtype, vocab, rows, symbols };
+  return { options: { format: FORMATS[formatName], tolerance }, dtype, vocab, rows, symbols };
 }
 
 function sha256(bytes) {
@@ -294,7 +359,7 @@ function sha256(bytes) {
 /** Encodes step by step (skipping refused steps) and as a batch, decodes both ways. */
 function runCase(name) {
   const c = makeCase(name);
-  const enc = new DistributionCoder({ format: c.format, tolerance: c.tolerance });
+  const enc = new DistributionCoder(c.options);
   const kept = [];
   const keptSymbols = [];
   try {
@@ -341,14 +406,16 @@ for (const line of readFileSync(EXPECTED_FILE, 'utf8').split('\n')) {
 const SUBSET_VOCABS = new Set([1, 2, 3, 256, 257, 1000]);
 const LARGE = [
   'default-f32-softmax-v262144',
+  'logits-f32-llm-t1-v50257',
   'default-bf16-sparse-v262144',
   'python01-f16-subnormal-v50257',
   'default-f64-near2m32-v50257',
   'python01-f32-softmax-v4099',
   'default-f16-scaled-v4099',
 ];
+const vocabOf = (name) => Number(name.slice(name.lastIndexOf('-v') + 2));
 const subset = [...expected.keys()].filter(
-  (name) => SUBSET_VOCABS.has(Number(name.split('-')[3].slice(1))) || LARGE.includes(name),
+  (name) => SUBSET_VOCABS.has(vocabOf(name)) || LARGE.includes(name),
 );
 
 test('expected.txt lists the golden streams of every format, dtype and shape', () => {
@@ -361,6 +428,13 @@ test('expected.txt lists the golden streams of every format, dtype and shape', (
     }
   }
   for (const name of LARGE) assert.ok(expected.has(name), `${name} missing`);
+  for (const d of DTYPES)
+    for (const s of LOGIT_SHAPES)
+      for (const t of Object.keys(LOGIT_TEMPS))
+        assert.ok(
+          expected.has(`logits-${d}-${s}-${t}-v1000`),
+          `logits-${d}-${s}-${t}-v1000 missing`,
+        );
 });
 
 function checkAll(names) {
@@ -375,7 +449,7 @@ function checkAll(names) {
   assert.deepEqual(wrong, [], `${wrong.length} of ${names.length} streams differ`);
 }
 
-for (const format of Object.keys(FORMATS)) {
+for (const format of [...Object.keys(FORMATS), 'logits']) {
   for (const dtype of DTYPES) {
     const names = subset.filter((n) => n.startsWith(`${format}-${dtype}-`));
     test(`golden streams ${format} ${dtype}: ${names.length} cases reproduce their SHA-256`, () => {

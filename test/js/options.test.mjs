@@ -9,7 +9,8 @@ import { DistributionCoder, FramedEncoder } from 'distribution-coder';
 test('an unknown option is refused with a TypeError naming it', () => {
   assert.throws(() => new DistributionCoder({ tolerence: 1e-5 }), {
     name: 'TypeError',
-    message: 'options.tolerence is not an option (known options: format, tolerance)',
+    message:
+      'options.tolerence is not an option (known options: format, tolerance, input, temperature)',
   });
   assert.throws(() => new DistributionCoder({ Format: 'default' }), {
     name: 'TypeError',

@@ -31,6 +31,15 @@ enc.encodeStep(new Uint16Array([1, 3]), 1);
 enc.encodeStep(new Float32Array([1, 3]), 1, 'f64');
 // @ts-expect-error not an option
 new DistributionCoder({ tolerence: 1e-5 });
+const lg = new DistributionCoder({ input: 'logits', temperature: 0.7 });
+const lgInput: 'probabilities' | 'logits' = lg.input;
+const lgTemp: number = lg.temperature;
+void lgInput;
+void lgTemp;
+// @ts-expect-error input is 'probabilities' or 'logits'
+new DistributionCoder({ input: 'logit' });
+const lfe = new FramedEncoder({ input: 'logits', temperature: 2 });
+void lfe.temperature;
 // @ts-expect-error a URL string is not a module source
 void init('x.wasm');
 

@@ -1,0 +1,60 @@
+/* logits.h - the exact integer softmax of logits coders (docs/FORMAT.md section 6).
+ *
+ * Two passes per step: fix (per dtype) turns each logit into the fixed-point z_i =
+ * trunc(x_i * 2^16) clamped to [-2^30, 2^30] and finds the largest; weigh turns d_i =
+ * max - z_i into the integer weight w_i = floor(2^31 * 2^-y_i) (y_i = d_i * log2(e) / T in
+ * fixed point, 2^-frac by a degree-4 integer polynomial). Coding then uses w_i as the u_i
+ * of the default format (section 1.3). Kernel sets may compute either pass faster but must
+ * give exactly the scalar results (test/test_logits.c). */
+#ifndef DC_LOGITS_H
+#define DC_LOGITS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "distribution_coder.h"
+
+#define DC_LOGIT_FRAC_BITS 16                 /* z = trunc(x * 2^16) */
+#define DC_LOGIT_CLAMP     ((int32_t)1 << 30) /* |z| <= 2^30 (|x| >= 16384 saturates) */
+#define DC_LOGIT_ONE       ((uint32_t)1 << 31) /* the largest weight */
+
+/* The temperature as the multiplier y = d * c / 2^sh (c in [2^31, 2^32)). */
+typedef struct dc_logit_temp {
+    uint32_t c;
+    int sh;
+} dc_logit_temp;
+
+/* c and sh of a finite temperature > 0 (integer arithmetic on its bits). */
+dc_logit_temp dc_logit_temp_of(double temperature);
+
+/* Refuses NaN / infinities (first offending element wins); else z[i] and *zmax. The
+   scalar reference of the fix pass. */
+dc_result dc_logits_fix(const void *x, int dtype, size_t n, int32_t *z, int32_t *zmax);
+
+/* w_i of one d_i = zmax - z_i (0 <= d <= 2^31). */
+uint32_t dc_logit_weight(uint32_t d, dc_logit_temp t);
+
+/* Kernel shapes (a set may leave them NULL: the scalar ones are used).
+ * fix:   z[i] for i < n and *zmax; returns 0 when a NaN or an infinity may be present (the
+ *        caller then runs dc_logits_fix, which names the first), else 1.
+ * weigh: w[i] = dc_logit_weight(zmax - z[i], t) written over z (w may alias z), and
+ *        blocks[j] = sum of w[i] over i < min((j + 1) * DC_BLOCK_SIZE, n). */
+typedef int (*dc_logits_fix_fn)(const void *x, size_t n, int32_t *z, int32_t *zmax);
+typedef void (*dc_logits_weigh_fn)(const int32_t *z, size_t n, int32_t zmax, dc_logit_temp t,
+                                   uint32_t *w, uint64_t *blocks);
+
+typedef struct dc_logits_kernels {
+    const char *name;
+    dc_logits_fix_fn fix[4]; /* indexed by dc_dtype */
+    dc_logits_weigh_fn weigh;
+} dc_logits_kernels;
+
+extern const dc_logits_kernels dc_logits_kernels_scalar;
+#if defined(__wasm_simd128__)
+extern const dc_logits_kernels dc_logits_kernels_wasm_simd128; /* kernels/wasm/ */
+#endif
+
+/* The logits kernel sets this build and CPU can run, best first, scalar last, NULL-ended. */
+const dc_logits_kernels *const *dc_logits_kernels_available(void);
+
+#endif /* DC_LOGITS_H */
