@@ -537,72 +537,60 @@ static inline uint32_t wasm_hmax_u16(v128_t v)
 
 typedef struct wasmk_stats {
     v128_t mag; /* max magnitude bits (per lane) */
-    v128_t raw; /* max raw bits, or (f64) OR of raw bits */
-    v128_t neg; /* f64: OR of the lanes' "negative, not -0.0" masks */
+    v128_t raw; /* max raw bits (f64: of the 32-bit halves) */
+    v128_t neg; /* f64: nonzero when a block held a negative value other than -0.0 */
 } wasmk_stats;
 
 /* ---- f32 ---- */
 
-/* u of 4 magnitudes m (bits), kv = k << 23: unsigned conversion, exact below 2^32 */
-static inline v128_t wasmk_u_f32(v128_t m, v128_t kv)
+/* u of 4 magnitudes m (bits) as floats, kv = k << 23: exact integers (the exponent add
+   scales a normal exactly; zeros and subnormals truncate to 0; bits an exponent underflow
+   at k < 0 made negative are -x or NaN, which the pseudo-max with +0 maps to 0) */
+static inline v128_t wasmk_trunc_f32(v128_t m, v128_t kv)
 {
-    return wasm_u32x4_trunc_sat_f32x4(wasm_i32x4_add(m, kv));
+    return wasm_f32x4_trunc(wasm_f32x4_pmax(wasm_f32x4_splat(0.0f), wasm_i32x4_add(m, kv)));
 }
 
-/* the same below 2^31 with k >= 0 (no negative bits): the cheaper signed conversion */
-static inline v128_t wasmk_u_f32s(v128_t m, v128_t kv)
+/* (a, b) += the 4 integral floats of t as f64: exact while the sums stay below 2^53 (a
+   block puts at most 64 values below 2^32 in a lane). In V8 as cheap as the signed
+   conversion to 32-bit lanes, and far cheaper than the unsigned one with 64-bit lanes: one
+   pass over every block whatever its values (no retry of a block with large elements). */
+static inline void wasmk_acc(v128_t *a, v128_t *b, v128_t t)
 {
-    return wasm_i32x4_trunc_sat_f32x4(wasm_i32x4_add(m, kv));
+    *a = wasm_f64x2_add(*a, wasm_f64x2_promote_low_f32x4(t));
+    *b = wasm_f64x2_add(*b, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(t, t, 2, 3, 2, 3)));
+}
+
+/* the sum of the f64 lanes of four accumulators, as an integer (0 for garbage, which only a
+   wrong guess of K or an invalid element gives: their sums are thrown away) */
+static inline uint64_t wasmk_fsum(v128_t a0, v128_t a1, v128_t a2, v128_t a3)
+{
+    const v128_t t = wasm_f64x2_add(wasm_f64x2_add(a0, a1), wasm_f64x2_add(a2, a3));
+    const double d = wasm_f64x2_extract_lane(t, 0) + wasm_f64x2_extract_lane(t, 1);
+    return d >= 0 && d < 18446744073709551616.0 ? (uint64_t)d : 0;
 }
 
 static inline uint64_t wasmk_blk_f32(const unsigned char *p, size_t count, int k, wasmk_stats *st,
                                int *wide, dc_scan_info *info)
 {
-    const size_t nv = count & ~(size_t)15;
+    (void)wide;
+    const size_t nv = count & ~(size_t)7;
     const unsigned char *const end = p + 4 * nv;
     const v128_t kv = wasm_i32x4_splat((int32_t)((uint32_t)k << 23));
     const v128_t absm = wasm_i32x4_splat(0x7fffffff);
-    /* 32-bit lanes: 16 values per lane, each below 2^28 when p < 2^(28 - k) */
-    const v128_t lim = wasm_i32x4_splat((int32_t)((uint32_t)(155 - k) << 23));
-    v128_t bm = wasm_i32x4_splat(0), rm = bm;
-    uint64_t s = 0;
-    int done = 0;
-    if (!*wide) {
-        v128_t a0 = bm, a1 = bm, a2 = bm, a3 = bm;
-        for (const unsigned char *q = p; q < end; q += 64) {
-            const v128_t b0 = wasm_v128_load(q), b1 = wasm_v128_load(q + 16);
-            const v128_t b2 = wasm_v128_load(q + 32), b3 = wasm_v128_load(q + 48);
-            const v128_t m0 = wasm_v128_and(b0, absm), m1 = wasm_v128_and(b1, absm);
-            const v128_t m2 = wasm_v128_and(b2, absm), m3 = wasm_v128_and(b3, absm);
-            bm = wasm_u32x4_max(bm, wasm_u32x4_max(wasm_u32x4_max(m0, m1), wasm_u32x4_max(m2, m3)));
-            rm = wasm_u32x4_max(rm, wasm_u32x4_max(wasm_u32x4_max(b0, b1), wasm_u32x4_max(b2, b3)));
-            a0 = wasm_i32x4_add(a0, wasmk_u_f32s(m0, kv));
-            a1 = wasm_i32x4_add(a1, wasmk_u_f32s(m1, kv));
-            a2 = wasm_i32x4_add(a2, wasmk_u_f32s(m2, kv));
-            a3 = wasm_i32x4_add(a3, wasmk_u_f32s(m3, kv));
-        }
-        if (wasm_i32x4_all_true(wasm_u32x4_lt(bm, lim))) {
-            s = wasm_hsum2(a0, a1) + wasm_hsum2(a2, a3);
-            done = 1;
-        } else {
-            *wide = 1;
-        }
+    v128_t bm = st->mag, rm = st->raw;
+    v128_t a0 = wasm_f64x2_splat(0.0), a1 = a0, a2 = a0, a3 = a0;
+    for (const unsigned char *q = p; q < end; q += 32) {
+        const v128_t b0 = wasm_v128_load(q), b1 = wasm_v128_load(q + 16);
+        const v128_t m0 = wasm_v128_and(b0, absm), m1 = wasm_v128_and(b1, absm);
+        bm = wasm_u32x4_max(bm, wasm_u32x4_max(m0, m1));
+        rm = wasm_u32x4_max(rm, wasm_u32x4_max(b0, b1));
+        wasmk_acc(&a0, &a1, wasmk_trunc_f32(m0, kv));
+        wasmk_acc(&a2, &a3, wasmk_trunc_f32(m1, kv));
     }
-    if (!done) {
-        v128_t acc = wasm_i64x2_splat(0);
-        for (const unsigned char *q = p; q < end; q += 16) {
-            const v128_t b = wasm_v128_load(q), m = wasm_v128_and(b, absm);
-            bm = wasm_u32x4_max(bm, m);
-            rm = wasm_u32x4_max(rm, b);
-            acc = wasm_add_u32_to_u64(acc, wasmk_u_f32(m, kv));
-        }
-        s = wasm_hsum_u64(acc);
-        *wide = k < 0 || !wasm_i32x4_all_true(wasm_u32x4_lt(bm, lim));
-    }
-    st->mag = wasm_u32x4_max(st->mag, bm);
-    st->raw = wasm_u32x4_max(st->raw, rm);
-    s += dc_tailk_f32(p, nv, count, k, info);
-    return s;
+    st->mag = bm;
+    st->raw = rm;
+    return wasmk_fsum(a0, a1, a2, a3) + dc_tailk_f32(p, nv, count, k, info);
 }
 
 static void wasmk_fin_32(const wasmk_stats *st, dc_scan_info *info)
@@ -618,50 +606,27 @@ static void wasmk_fin_32(const wasmk_stats *st, dc_scan_info *info)
 static inline uint64_t wasmk_blk_bf16(const unsigned char *p, size_t count, int k, wasmk_stats *st,
                                 int *wide, dc_scan_info *info)
 {
+    (void)wide;
     const size_t nv = count & ~(size_t)15;
     const unsigned char *const end = p + 2 * nv;
     const v128_t kv = wasm_i32x4_splat((int32_t)((uint32_t)k << 23));
     const v128_t absm = wasm_i16x8_splat(0x7fff);
     const v128_t hi = wasm_i32x4_splat((int32_t)0xffff0000u);
-    const v128_t lim = wasm_i16x8_splat((int16_t)((155 - k) << 7));
-    v128_t bm = wasm_i32x4_splat(0), rm = bm;
-    uint64_t s = 0;
-    int done = 0;
-    if (!*wide) {
-        v128_t a0 = bm, a1 = bm, a2 = bm, a3 = bm;
-        for (const unsigned char *q = p; q < end; q += 32) {
-            const v128_t v0 = wasm_v128_load(q), v1 = wasm_v128_load(q + 16);
-            const v128_t m0 = wasm_v128_and(v0, absm), m1 = wasm_v128_and(v1, absm);
-            bm = wasm_u16x8_max(bm, wasm_u16x8_max(m0, m1));
-            rm = wasm_u16x8_max(rm, wasm_u16x8_max(v0, v1));
-            a0 = wasm_i32x4_add(a0, wasmk_u_f32s(wasm_i32x4_shl(m0, 16), kv));
-            a1 = wasm_i32x4_add(a1, wasmk_u_f32s(wasm_v128_and(m0, hi), kv));
-            a2 = wasm_i32x4_add(a2, wasmk_u_f32s(wasm_i32x4_shl(m1, 16), kv));
-            a3 = wasm_i32x4_add(a3, wasmk_u_f32s(wasm_v128_and(m1, hi), kv));
-        }
-        if (wasm_i16x8_all_true(wasm_u16x8_lt(bm, lim))) {
-            s = wasm_hsum2(a0, a1) + wasm_hsum2(a2, a3);
-            done = 1;
-        } else {
-            *wide = 1;
-        }
+    v128_t bm = st->mag, rm = st->raw;
+    v128_t a0 = wasm_f64x2_splat(0.0), a1 = a0, a2 = a0, a3 = a0;
+    for (const unsigned char *q = p; q < end; q += 32) {
+        const v128_t v0 = wasm_v128_load(q), v1 = wasm_v128_load(q + 16);
+        const v128_t m0 = wasm_v128_and(v0, absm), m1 = wasm_v128_and(v1, absm);
+        bm = wasm_u16x8_max(bm, wasm_u16x8_max(m0, m1));
+        rm = wasm_u16x8_max(rm, wasm_u16x8_max(v0, v1));
+        wasmk_acc(&a0, &a1, wasmk_trunc_f32(wasm_i32x4_shl(m0, 16), kv));
+        wasmk_acc(&a2, &a3, wasmk_trunc_f32(wasm_v128_and(m0, hi), kv));
+        wasmk_acc(&a0, &a1, wasmk_trunc_f32(wasm_i32x4_shl(m1, 16), kv));
+        wasmk_acc(&a2, &a3, wasmk_trunc_f32(wasm_v128_and(m1, hi), kv));
     }
-    if (!done) {
-        v128_t acc = wasm_i64x2_splat(0);
-        for (const unsigned char *q = p; q < end; q += 16) {
-            const v128_t v = wasm_v128_load(q), m = wasm_v128_and(v, absm);
-            bm = wasm_u16x8_max(bm, m);
-            rm = wasm_u16x8_max(rm, v);
-            acc = wasm_add_u32_to_u64(acc, wasmk_u_f32(wasm_i32x4_shl(m, 16), kv));
-            acc = wasm_add_u32_to_u64(acc, wasmk_u_f32(wasm_v128_and(m, hi), kv));
-        }
-        s = wasm_hsum_u64(acc);
-        *wide = k < 0 || !wasm_i16x8_all_true(wasm_u16x8_lt(bm, lim));
-    }
-    st->mag = wasm_u16x8_max(st->mag, bm);
-    st->raw = wasm_u16x8_max(st->raw, rm);
-    s += dc_tailk_bf16(p, nv, count, k, info);
-    return s;
+    st->mag = bm;
+    st->raw = rm;
+    return wasmk_fsum(a0, a1, a2, a3) + dc_tailk_bf16(p, nv, count, k, info);
 }
 
 static void wasmk_fin_16(const wasmk_stats *st, dc_scan_info *info)
@@ -719,6 +684,38 @@ static inline uint64_t wasmk_blk_f16(const unsigned char *p, size_t count, int k
     v128_t bm = wasm_i32x4_splat(0), rm = bm;
     uint64_t s = 0;
     int done = 0;
+    if (k >= 24 && !*wide) {
+        /* every f16 below 2 is M * 2^(e1 - 25) with M < 2^11 and e1 <= 15, so at k >= 24
+           u = p * 2^k = (M * 2^(e1 - 1)) << (k - 24) exactly: the sum at scale 2^24, one
+           dot product of M and the power per pair as at K = 32, shifted. The power's low
+           byte is T[e1] (e1 <= 8), its high byte T[e1 - 8] (e1 >= 9; below, the index
+           wraps past 15 and gives 0). Lanes: 32 steps of 2 products below 2^25. */
+        const v128_t table = wasm_i8x16_make(0, 1, 2, 4, 8, 16, 32, 64, (int8_t)128, 0, 0, 0, 0, 0, 0, 0);
+        const v128_t idx_off = wasm_i16x8_splat(-0x800);
+        v128_t acc0 = bm, acc1 = bm;
+        for (const unsigned char *q = p; q < end; q += 32) {
+            const v128_t v0 = wasm_v128_load(q), v1 = wasm_v128_load(q + 16);
+            const v128_t m0 = wasm_v128_and(v0, absm), m1 = wasm_v128_and(v1, absm);
+            bm = wasm_u16x8_max(bm, wasm_u16x8_max(m0, m1));
+            rm = wasm_u16x8_max(rm, wasm_u16x8_max(v0, v1));
+            const v128_t e0 = wasm_u16x8_max(wasm_u16x8_shr(m0, 10), one);
+            const v128_t e1 = wasm_u16x8_max(wasm_u16x8_shr(m1, 10), one);
+            const v128_t pw0 = wasm_i8x16_swizzle(table, wasm_i16x8_add(wasm_i16x8_add(wasm_i16x8_shl(e0, 8), e0), idx_off));
+            const v128_t pw1 = wasm_i8x16_swizzle(table, wasm_i16x8_add(wasm_i16x8_add(wasm_i16x8_shl(e1, 8), e1), idx_off));
+            const v128_t mt0 = wasm_i16x8_sub(wasm_i16x8_add(m0, bias), wasm_i16x8_shl(e0, 10));
+            const v128_t mt1 = wasm_i16x8_sub(wasm_i16x8_add(m1, bias), wasm_i16x8_shl(e1, 10));
+            acc0 = wasm_i32x4_add(acc0, wasm_i32x4_dot_i16x8(mt0, pw0));
+            acc1 = wasm_i32x4_add(acc1, wasm_i32x4_dot_i16x8(mt1, pw1));
+        }
+        if (wasm_i16x8_all_true(wasm_u16x8_lt(bm, wasm_i16x8_splat(0x4000)))) {
+            /* at k >= 64 a nonzero element has u >= 2^40: the K rule never picks it */
+            const uint64_t s24 = wasm_hsum2(acc0, acc1);
+            s = k < 64 ? s24 << (k - 24) : s24 != 0 ? (uint64_t)1 << 63 : 0;
+            done = 1;
+        } else {
+            *wide = 1;
+        }
+    }
 #define F16_PREP(v, m, e1, mant)                                                          \
     const v128_t m = wasm_v128_and(v, absm);                                            \
     const v128_t e1 = wasm_u16x8_max(wasm_u16x8_shr(m, 10), one);                       \
@@ -727,8 +724,9 @@ static inline uint64_t wasmk_blk_f16(const unsigned char *p, size_t count, int k
 #define F16_HI(mant, e1) wasmk_u_f16(wasm_u32x4_extend_high_u16x8(mant), wasm_u32x4_extend_high_u16x8(e1), kv)
 #define F16_LOS(mant, e1) wasmk_u_f16s(wasm_u32x4_extend_low_u16x8(mant), wasm_u32x4_extend_low_u16x8(e1), kv)
 #define F16_HIS(mant, e1) wasmk_u_f16s(wasm_u32x4_extend_high_u16x8(mant), wasm_u32x4_extend_high_u16x8(e1), kv)
-    if (!*wide && wasmk_f16_limit(k) != 0) {
-        v128_t a0 = bm, a1 = bm, a2 = bm, a3 = bm;
+    if (!done && !*wide && wasmk_f16_limit(k) != 0) {
+        const v128_t z = wasm_i32x4_splat(0);
+        v128_t a0 = z, a1 = z, a2 = z, a3 = z;
         for (const unsigned char *q = p; q < end; q += 32) {
             const v128_t v0 = wasm_v128_load(q), v1 = wasm_v128_load(q + 16);
             F16_PREP(v0, m0, e0, mant0);
@@ -773,14 +771,6 @@ static inline uint64_t wasmk_blk_f16(const unsigned char *p, size_t count, int k
 
 /* ---- f64 ---- */
 
-/* the bits of 2^52 + u for magnitudes m (u < 2^52 exactly; negative bits, from an
-   exponent that underflowed at k < 0, become 0 through the max with +0) */
-static inline v128_t wasmk_u_f64_bits(v128_t m, v128_t kv)
-{
-    const v128_t t = wasm_f64x2_pmax(wasm_f64x2_splat(0.0), wasm_i64x2_add(m, kv));
-    return wasm_f64x2_add(wasm_f64x2_trunc(t), wasm_f64x2_splat(4503599627370496.0));
-}
-
 static inline uint64_t wasmk_blk_f64(const unsigned char *p, size_t count, int k, wasmk_stats *st,
                                int *wide, dc_scan_info *info)
 {
@@ -789,29 +779,38 @@ static inline uint64_t wasmk_blk_f64(const unsigned char *p, size_t count, int k
     const unsigned char *const end = p + 8 * nv;
     const v128_t kv = wasm_i64x2_splat((int64_t)((uint64_t)(int64_t)k << 52));
     const v128_t absm = wasm_i64x2_splat(INT64_MAX);
-    v128_t bm = st->mag, orr = st->raw, neg = st->neg;
-    const v128_t zero = wasm_i64x2_splat(0);
-    v128_t a0 = zero, a1 = zero;
+    const v128_t zero = wasm_f64x2_splat(0.0);
+    v128_t bm = st->mag, rx = wasm_i32x4_splat(0), a0 = zero, a1 = zero;
     for (const unsigned char *q = p; q < end; q += 32) {
         const v128_t b0 = wasm_v128_load(q), b1 = wasm_v128_load(q + 16);
         const v128_t m0 = wasm_v128_and(b0, absm), m1 = wasm_v128_and(b1, absm);
         bm = wasm_u32x4_max(bm, wasm_u32x4_max(m0, m1));
-        orr = wasm_v128_or(orr, wasm_v128_or(b0, b1));
-        /* negative and not -0.0: the sign (spread over the high 32-bit lane by an i32
-           arithmetic shift) and a nonzero magnitude; the low lanes are masked at the end.
-           (i64 shifts and compares of the sign would be simpler, but V8 has no SSE
-           instruction for them and clang rewrites the compares into scalar code) */
-        neg = wasm_v128_or(neg, wasm_v128_or(wasm_v128_andnot(wasm_i32x4_shr(b0, 31), wasm_i64x2_eq(m0, zero)),
-                                             wasm_v128_andnot(wasm_i32x4_shr(b1, 31), wasm_i64x2_eq(m1, zero))));
-        a0 = wasm_i64x2_add(a0, wasmk_u_f64_bits(m0, kv));
-        a1 = wasm_i64x2_add(a1, wasmk_u_f64_bits(m1, kv));
+        rx = wasm_u32x4_max(rx, wasm_u32x4_max(b0, b1));
+        /* u as an f64 integer: k added to the exponent field (an underflow at k < 0 gives
+           negative bits, which the pseudo-max with +0 maps to 0); summed exactly (< 2^53) */
+        a0 = wasm_f64x2_add(a0, wasm_f64x2_trunc(wasm_f64x2_pmax(zero, wasm_i64x2_add(m0, kv))));
+        a1 = wasm_f64x2_add(a1, wasm_f64x2_trunc(wasm_f64x2_pmax(zero, wasm_i64x2_add(m1, kv))));
+    }
+    /* a negative value other than -0.0: the high half of its bits above 0x80000000, or equal
+       with low bits set (a tiny negative subnormal): rescan a block where the largest high
+       half is 0x80000000 (it holds a -0.0 or such a value) */
+    const uint32_t h0 = wasm_u32x4_extract_lane(rx, 1), h1 = wasm_u32x4_extract_lane(rx, 3);
+    const uint32_t h = h0 > h1 ? h0 : h1;
+    int neg = h > 0x80000000u;
+    if (h == 0x80000000u) {
+        for (size_t i = 0; i < nv; i++) {
+            uint64_t b;
+            memcpy(&b, p + 8 * i, 8);
+            neg |= (b >> 63) != 0 && (b << 1) != 0;
+        }
     }
     st->mag = bm;
-    st->raw = orr;
-    st->neg = neg;
-    uint64_t s = wasm_hsum_u64(wasm_i64x2_add(a0, a1)) - (uint64_t)nv * MAGIC_2P52;
-    s += dc_tailk_f64(p, nv, count, k, info);
-    return s;
+    st->raw = wasm_u32x4_max(st->raw, rx);
+    st->neg = wasm_v128_or(st->neg, wasm_i32x4_splat(-neg));
+    const double d = wasm_f64x2_extract_lane(wasm_f64x2_add(a0, a1), 0) +
+                     wasm_f64x2_extract_lane(wasm_f64x2_add(a0, a1), 1);
+    const uint64_t s = d >= 0 && d < 18446744073709551616.0 ? (uint64_t)d : 0;
+    return s + dc_tailk_f64(p, nv, count, k, info);
 }
 
 static void wasmk_fin_64(const wasmk_stats *st, dc_scan_info *info)
@@ -819,9 +818,8 @@ static void wasmk_fin_64(const wasmk_stats *st, dc_scan_info *info)
     const v128_t hi = wasm_i64x2_splat((int64_t)0xffffffff00000000u);
     const uint32_t key = wasm_hmax(wasm_v128_and(st->mag, hi));
     info->key = key > info->key ? key : info->key;
-    info->sign |= (uint32_t)((uint64_t)(wasm_i64x2_extract_lane(st->raw, 0) |
-                                        wasm_i64x2_extract_lane(st->raw, 1)) >> 63);
-    info->neg |= wasm_v128_any_true(wasm_v128_and(st->neg, hi));
+    info->sign |= wasm_hmax(wasm_v128_and(st->raw, hi)) >= 0x80000000u;
+    info->neg |= wasm_v128_any_true(st->neg);
 }
 
 /* ---- drivers ---- */
