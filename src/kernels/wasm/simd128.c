@@ -639,37 +639,15 @@ static void wasmk_fin_16(const wasmk_stats *st, dc_scan_info *info)
 
 /* ---- f16 ---- */
 
-/* u of the f16 magnitudes m of 8 lanes, low (lo = 1) or high 4 lanes:
-   e1 = max(e, 1), M = m + 2^10 - (e1 << 10), u = floor(M * 2^(e1 - 25 + k)). */
-static inline v128_t wasmk_f16_scaled(v128_t mant32, v128_t e32, v128_t kv)
+/* M * 2^(e1 - 25 + k) as floats for 4 lanes (M < 2^11 and e1 in 32-bit lanes): exact, the
+   exponent stays in range for DC_KMIN_f16..DC_KMAX_f16; M = 0 gives +0 or, below, bits the
+   max with +0 maps to 0. float(M) as (2^23 + M) - 2^23: clang sees that M is not negative
+   and turns convert_i32x4 into an unsigned conversion, which it scalarises. */
+static inline v128_t wasmk_f16_trunc(v128_t mant32, v128_t e32, v128_t kv)
 {
-    /* float(M) as (2^23 + M) - 2^23, exact: convert_i32x4 on these zero-extended lanes
-       is compiled as an unsigned conversion, which is scalarised */
     const v128_t f = wasm_f32x4_sub(wasm_v128_or(mant32, wasm_i32x4_splat(0x4b000000)),
                                     wasm_f32x4_splat(8388608.0f));
-    return wasm_i32x4_add(f, wasm_i32x4_add(wasm_i32x4_shl(e32, 23), kv));
-}
-static inline v128_t wasmk_u_f16(v128_t mant32, v128_t e32, v128_t kv)
-{
-    return wasm_u32x4_trunc_sat_f32x4(wasmk_f16_scaled(mant32, e32, kv));
-}
-/* signed, below 2^31: M = 0 with E + K < 0 gives negative bits (a negative value), which
-   the max with 0 maps to u = 0 */
-static inline v128_t wasmk_u_f16s(v128_t mant32, v128_t e32, v128_t kv)
-{
-    return wasm_i32x4_max(wasm_i32x4_trunc_sat_f32x4(wasmk_f16_scaled(mant32, e32, kv)),
-                          wasm_i32x4_splat(0));
-}
-
-/* f16 bits of the smallest value 2^x with x = 28 - k (16 values per lane below it fit). */
-static inline uint32_t wasmk_f16_limit(int k)
-{
-    const int x = 28 - k;
-    if (x > 15)
-        return 0x7c00u;
-    if (x >= -14)
-        return (uint32_t)(x + 15) << 10;
-    return x >= -24 ? 1u << (x + 24) : 0;
+    return wasmk_trunc_f32(f, wasm_i32x4_add(wasm_i32x4_shl(e32, 23), kv));
 }
 
 static inline uint64_t wasmk_blk_f16(const unsigned char *p, size_t count, int k, wasmk_stats *st,
@@ -677,13 +655,10 @@ static inline uint64_t wasmk_blk_f16(const unsigned char *p, size_t count, int k
 {
     const size_t nv = count & ~(size_t)15;
     const unsigned char *const end = p + 2 * nv;
-    const v128_t kv = wasm_i32x4_splat((int32_t)((uint32_t)(k - 25) << 23));
     const v128_t absm = wasm_i16x8_splat(0x7fff);
     const v128_t one = wasm_i16x8_splat(1), bias = wasm_i16x8_splat(1 << 10);
-    const v128_t lim = wasm_i16x8_splat((int16_t)wasmk_f16_limit(k));
+    const v128_t below2 = wasm_i16x8_splat(0x4000);
     v128_t bm = wasm_i32x4_splat(0), rm = bm;
-    uint64_t s = 0;
-    int done = 0;
     if (k >= 24 && !*wide) {
         /* every f16 below 2 is M * 2^(e1 - 25) with M < 2^11 and e1 <= 15, so at k >= 24
            u = p * 2^k = (M * 2^(e1 - 1)) << (k - 24) exactly: the sum at scale 2^24, one
@@ -707,66 +682,33 @@ static inline uint64_t wasmk_blk_f16(const unsigned char *p, size_t count, int k
             acc0 = wasm_i32x4_add(acc0, wasm_i32x4_dot_i16x8(mt0, pw0));
             acc1 = wasm_i32x4_add(acc1, wasm_i32x4_dot_i16x8(mt1, pw1));
         }
-        if (wasm_i16x8_all_true(wasm_u16x8_lt(bm, wasm_i16x8_splat(0x4000)))) {
+        if (wasm_i16x8_all_true(wasm_u16x8_lt(bm, below2))) {
+            st->mag = wasm_u16x8_max(st->mag, bm);
+            st->raw = wasm_u16x8_max(st->raw, rm);
             /* at k >= 64 a nonzero element has u >= 2^40: the K rule never picks it */
             const uint64_t s24 = wasm_hsum2(acc0, acc1);
-            s = k < 64 ? s24 << (k - 24) : s24 != 0 ? (uint64_t)1 << 63 : 0;
-            done = 1;
-        } else {
-            *wide = 1;
+            const uint64_t s = k < 64 ? s24 << (k - 24) : s24 != 0 ? (uint64_t)1 << 63 : 0;
+            return s + dc_tailk_f16(p, nv, count, k, info);
         }
     }
-#define F16_PREP(v, m, e1, mant)                                                          \
-    const v128_t m = wasm_v128_and(v, absm);                                            \
-    const v128_t e1 = wasm_u16x8_max(wasm_u16x8_shr(m, 10), one);                       \
-    const v128_t mant = wasm_i16x8_sub(wasm_i16x8_add(m, bias), wasm_i16x8_shl(e1, 10))
-#define F16_LO(mant, e1) wasmk_u_f16(wasm_u32x4_extend_low_u16x8(mant), wasm_u32x4_extend_low_u16x8(e1), kv)
-#define F16_HI(mant, e1) wasmk_u_f16(wasm_u32x4_extend_high_u16x8(mant), wasm_u32x4_extend_high_u16x8(e1), kv)
-#define F16_LOS(mant, e1) wasmk_u_f16s(wasm_u32x4_extend_low_u16x8(mant), wasm_u32x4_extend_low_u16x8(e1), kv)
-#define F16_HIS(mant, e1) wasmk_u_f16s(wasm_u32x4_extend_high_u16x8(mant), wasm_u32x4_extend_high_u16x8(e1), kv)
-    if (!done && !*wide && wasmk_f16_limit(k) != 0) {
-        const v128_t z = wasm_i32x4_splat(0);
-        v128_t a0 = z, a1 = z, a2 = z, a3 = z;
-        for (const unsigned char *q = p; q < end; q += 32) {
-            const v128_t v0 = wasm_v128_load(q), v1 = wasm_v128_load(q + 16);
-            F16_PREP(v0, m0, e0, mant0);
-            F16_PREP(v1, m1, e1, mant1);
-            bm = wasm_u16x8_max(bm, wasm_u16x8_max(m0, m1));
-            rm = wasm_u16x8_max(rm, wasm_u16x8_max(v0, v1));
-            a0 = wasm_i32x4_add(a0, F16_LOS(mant0, e0));
-            a1 = wasm_i32x4_add(a1, F16_HIS(mant0, e0));
-            a2 = wasm_i32x4_add(a2, F16_LOS(mant1, e1));
-            a3 = wasm_i32x4_add(a3, F16_HIS(mant1, e1));
-        }
-        if (wasm_i16x8_all_true(wasm_u16x8_lt(bm, lim))) {
-            s = wasm_hsum2(a0, a1) + wasm_hsum2(a2, a3);
-            done = 1;
-        } else {
-            *wide = 1;
-        }
+    /* any k, any values: M * 2^(e1 - 25 + k) through the float unit, summed as f64; the
+       next block tries the dot product again unless this one held an element >= 2 */
+    const v128_t kv = wasm_i32x4_splat((int32_t)((uint32_t)(k - 25) << 23));
+    v128_t a0 = wasm_f64x2_splat(0.0), a1 = a0, a2 = a0, a3 = a0;
+    for (const unsigned char *q = p; q < end; q += 16) {
+        const v128_t v = wasm_v128_load(q);
+        const v128_t m = wasm_v128_and(v, absm);
+        const v128_t e1 = wasm_u16x8_max(wasm_u16x8_shr(m, 10), one);
+        const v128_t mant = wasm_i16x8_sub(wasm_i16x8_add(m, bias), wasm_i16x8_shl(e1, 10));
+        bm = wasm_u16x8_max(bm, m);
+        rm = wasm_u16x8_max(rm, v);
+        wasmk_acc(&a0, &a1, wasmk_f16_trunc(wasm_u32x4_extend_low_u16x8(mant), wasm_u32x4_extend_low_u16x8(e1), kv));
+        wasmk_acc(&a2, &a3, wasmk_f16_trunc(wasm_u32x4_extend_high_u16x8(mant), wasm_u32x4_extend_high_u16x8(e1), kv));
     }
-    if (!done) {
-        v128_t acc = wasm_i64x2_splat(0);
-        for (const unsigned char *q = p; q < end; q += 16) {
-            const v128_t v = wasm_v128_load(q);
-            F16_PREP(v, m, e1, mant);
-            bm = wasm_u16x8_max(bm, m);
-            rm = wasm_u16x8_max(rm, v);
-            acc = wasm_add_u32_to_u64(acc, F16_LO(mant, e1));
-            acc = wasm_add_u32_to_u64(acc, F16_HI(mant, e1));
-        }
-        s = wasm_hsum_u64(acc);
-        *wide = k < 0 || !wasm_i16x8_all_true(wasm_u16x8_lt(bm, lim));
-    }
-#undef F16_PREP
-#undef F16_LO
-#undef F16_HI
-#undef F16_LOS
-#undef F16_HIS
+    *wide = !wasm_i16x8_all_true(wasm_u16x8_lt(bm, below2));
     st->mag = wasm_u16x8_max(st->mag, bm);
     st->raw = wasm_u16x8_max(st->raw, rm);
-    s += dc_tailk_f16(p, nv, count, k, info);
-    return s;
+    return wasmk_fsum(a0, a1, a2, a3) + dc_tailk_f16(p, nv, count, k, info);
 }
 
 /* ---- f64 ---- */
