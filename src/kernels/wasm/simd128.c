@@ -740,11 +740,16 @@ static inline uint64_t wasmk_blk_f64(const unsigned char *p, size_t count, int k
     const uint32_t h = h0 > h1 ? h0 : h1;
     int neg = h > 0x80000000u;
     if (h == 0x80000000u) {
-        for (size_t i = 0; i < nv; i++) {
-            uint64_t b;
-            memcpy(&b, p + 8 * i, 8);
-            neg |= (b >> 63) != 0 && (b << 1) != 0;
+        /* the sign spread over the high 32-bit lane by an i32 shift, and a nonzero
+           magnitude (i64 shifts and compares of the sign would be simpler, but V8 has no
+           SSE instruction for them and clang rewrites the compares into scalar code) */
+        v128_t nm = wasm_i32x4_splat(0);
+        for (const unsigned char *q = p; q < end; q += 16) {
+            const v128_t b = wasm_v128_load(q);
+            nm = wasm_v128_or(nm, wasm_v128_andnot(wasm_i32x4_shr(b, 31),
+                                                   wasm_i64x2_eq(wasm_v128_and(b, absm), wasm_i64x2_splat(0))));
         }
+        neg = wasm_v128_any_true(wasm_v128_and(nm, wasm_i64x2_splat((int64_t)0xffffffff00000000u)));
     }
     st->mag = bm;
     st->raw = wasm_u32x4_max(st->raw, rx);
