@@ -513,18 +513,20 @@ static void wasm_py01_f64(const unsigned char *p, size_t count, dc_py01_blk *out
 
 /* ---- default format, general scale (any K) ----
  *
- * u = floor(|p| * 2^K) through the float unit, exactly:
+ * u = floor(|p| * 2^K) through the float unit, exactly, one pass over every block:
  *  f32/bf16: K is added to the exponent field of the magnitude's f32 bits. A normal value
  *            scales exactly; zeros and subnormals become values below 1 (K <= 126), which
  *            truncate to 0 as their u does; when the exponent underflows (K < 0) the bits
- *            turn negative and the saturating conversion gives 0, as u is 0 there too.
- *  f16:      M (11-bit integer mantissa) converted to f32, then E + K added to its
- *            exponent field: M * 2^(E + K) exactly.
- *  f64:      as f32 in the 64-bit fields, then truncation and + 2^52 (MAGIC_2P52).
- * u32x4.trunc_sat_f32x4 is exact for u < 2^32 (the precondition of every exact sum).
- * Sums: 32-bit lanes while every element of a block is small enough that no lane can
- * overflow, else 64-bit lanes (a block that overflowed is summed again, and the next
- * block starts with 64-bit lanes). The statistics use integer max on the bits. K outside
+ *            turn negative, and the pseudo-max with +0 gives 0, as u is 0 there too.
+ *            f32x4.trunc, then the integral floats summed as f64 (exact below 2^53).
+ *  f16:      at K >= 24 with every element of the block below 2, the sum at 2^24 (integers:
+ *            one dot product per pair, as at K = 32) shifted by K - 24; otherwise M (the
+ *            11-bit integer mantissa) converted to f32, E + K added to its exponent field
+ *            (M * 2^(E + K) exactly), truncated and summed as f64 like f32.
+ *  f64:      as f32 in the 64-bit fields, f64x2.trunc, summed as f64.
+ * The f64 sums replace 32-bit lanes (which overflow for the large u the general scale
+ * gives its largest elements: a block redone) and the unsigned conversion to 64-bit lanes
+ * (many instructions in V8). The statistics use integer max on the bits. K outside
  * DC_KMIN..DC_KMAX (common.h) goes to the scalar reference. */
 
 static inline uint32_t wasm_hmax_u16(v128_t v)
