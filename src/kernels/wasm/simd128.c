@@ -7,13 +7,12 @@
  *            become normals below 1 and truncate to 0, so the float unit never sees a
  *            subnormal), then i32x4.trunc_sat_f32x4_s; limit 2^-4 (below 2^-1 with 64-bit sums:
  *            the medium path, tried first by calls over at most WASM_SMALL elements);
- *  f16:      u = mant * 2^(e1 + 7) as one i32x4.dot_i16x8_s of the 11-bit mantissa and
- *            the power of two (looked up with i8x16.swizzle); limit 2^-7;
+ *  f16:      no limit: u = (mant * 2^(e1 - 1)) << 8, one i32x4.dot_i16x8_s of the 11-bit
+ *            mantissa and the power of two (looked up with i8x16.swizzle) per pair;
  *  f64:      no limit: + 32 in the exponent field, f64x2.trunc, + 2^52 makes the bits
  *            0x4330000000000000 + u, summed with i64x2.add.
  * A block over the limit is summed again by the general path (f32/bf16: f32x4.trunc,
- * promoted to f64 and + 2^52 as for f64; f16: i32x4.trunc_sat_f32x4_u on the exact f32;
- * 64-bit sums). Elements not in [+0, 1) make the kernel return 0.
+ * promoted to f64 and + 2^52 as for f64; 64-bit sums). Elements not in [+0, 1) make the kernel return 0.
  *
  * python-0.1: as in the x86 sets, each block kernel handles the common block (every element
  * in [+0, 1)) and hands any other block to the scalar kernel.
@@ -37,6 +36,14 @@ static inline v128_t dc_wasm_f16_scaled(v128_t h)
 static inline uint64_t wasm_hsum_u64(v128_t t)
 {
     return (uint64_t)wasm_i64x2_extract_lane(t, 0) + (uint64_t)wasm_i64x2_extract_lane(t, 1);
+}
+
+static inline uint64_t wasm_hsum2(v128_t a0, v128_t a1)
+{
+    return (uint64_t)wasm_u32x4_extract_lane(a0, 0) + wasm_u32x4_extract_lane(a0, 1) +
+           wasm_u32x4_extract_lane(a0, 2) + wasm_u32x4_extract_lane(a0, 3) +
+           wasm_u32x4_extract_lane(a1, 0) + wasm_u32x4_extract_lane(a1, 1) +
+           wasm_u32x4_extract_lane(a1, 2) + wasm_u32x4_extract_lane(a1, 3);
 }
 
 static inline v128_t wasm_add_u32_to_u64(v128_t acc, v128_t v)
@@ -204,54 +211,38 @@ static inline int wasm_blk_bf16(const unsigned char *p, size_t count, uint64_t *
     return dc_tail_bf16(p, nv, count, sum);
 }
 
-/* f16, fast: with e1 = max(e, 1), u = (h + 2^10 - (e1 << 10)) * 2^(e1 + 7). Below 2^-7
-   (e1 <= 7) the power fits a positive i16, so one dot product gives u_even + u_odd per
-   32-bit lane (< 2^26; 32 steps per block keep each lane below 2^31). The power's high
-   byte 2^(e1 - 1) comes from a 16-byte table indexed by e1; its low byte is 0 (index
-   0x80 selects 0). Otherwise (and first for small calls) the general path: the f32
-   dc_wasm_f16_scaled(h) is u for normal h, converted exactly; m << 8 for subnormals. */
-#define WASM_FAST_F16 0x2000u
+/* f16: every f16 below 2 is M * 2^(e1 - 25) with M < 2^11 (the mantissa with its
+   implicit bit) and e1 = max(e, 1) <= 15, so p * 2^24 = M * 2^(e1 - 1), an integer: one
+   i32x4.dot_i16x8 of M and the power per pair of elements (products below 2^25). The
+   power's low byte is T[e1] (e1 <= 8), its high byte T[e1 - 8] (e1 >= 9; below, the
+   index wraps past 15 and i8x16.swizzle gives 0). Magnitudes of 2 or more give garbage:
+   the callers check the block's maximum. */
+static inline v128_t wasm_f16_dot24(v128_t m)
+{
+    const v128_t table = wasm_i8x16_make(0, 1, 2, 4, 8, 16, 32, 64, (int8_t)128, 0, 0, 0, 0, 0, 0, 0);
+    const v128_t e1 = wasm_u16x8_max(wasm_u16x8_shr(m, 10), wasm_i16x8_splat(1));
+    const v128_t idx = wasm_i16x8_add(wasm_i16x8_add(wasm_i16x8_shl(e1, 8), e1), wasm_i16x8_splat(-0x800));
+    const v128_t mant = wasm_i16x8_sub(wasm_i16x8_add(m, wasm_i16x8_splat(1 << 10)), wasm_i16x8_shl(e1, 10));
+    return wasm_i32x4_dot_i16x8(mant, wasm_i8x16_swizzle(table, idx));
+}
 
+/* f16 at K = 32: u = (p * 2^24) << 8, every block in one pass (two accumulators of 16
+   steps: lanes below 2^31). */
 static inline int wasm_blk_f16(const unsigned char *p, size_t count, uint64_t *sum, int small)
 {
-    const size_t nv = count & ~(size_t)7;
+    (void)small;
+    const size_t nv = count & ~(size_t)15;
     const unsigned char *const end = p + 2 * nv;
-    v128_t mx = wasm_i32x4_splat(0);
-    if (!small) {
-        const v128_t table = wasm_i8x16_make(0, 1, 2, 4, 8, 16, 32, 64, 0, 0, 0, 0, 0, 0, 0, 0);
-        const v128_t one = wasm_i16x8_splat(1);
-        const v128_t lowsel = wasm_i16x8_splat(0x80);
-        const v128_t bias = wasm_i16x8_splat(1 << 10);
-        v128_t acc = mx;
-        for (const unsigned char *q = p; q < end; q += 16) {
-            const v128_t v = wasm_v128_load(q);
-            mx = wasm_u16x8_max(mx, v);
-            const v128_t e1 = wasm_u16x8_max(wasm_u16x8_shr(v, 10), one);
-            const v128_t pow = wasm_i8x16_swizzle(table, wasm_v128_or(wasm_i16x8_shl(e1, 8), lowsel));
-            const v128_t mant = wasm_i16x8_sub(wasm_i16x8_add(v, bias), wasm_i16x8_shl(e1, 10));
-            acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(mant, pow));
-        }
-        if (wasm_all_below_u16(mx, WASM_FAST_F16)) {
-            *sum = wasm_hsum_u64(wasm_add_u32_to_u64(wasm_i64x2_splat(0), acc));
-            return dc_tail_f16(p, nv, count, sum);
-        }
+    v128_t mx = wasm_i32x4_splat(0), acc0 = mx, acc1 = mx;
+    for (const unsigned char *q = p; q < end; q += 32) {
+        const v128_t v0 = wasm_v128_load(q), v1 = wasm_v128_load(q + 16);
+        mx = wasm_u16x8_max(mx, wasm_u16x8_max(v0, v1));
+        acc0 = wasm_i32x4_add(acc0, wasm_f16_dot24(v0));
+        acc1 = wasm_i32x4_add(acc1, wasm_f16_dot24(v1));
     }
-    const v128_t lo_mask = wasm_i32x4_splat(0xffff);
-    const v128_t sub_lim = wasm_i32x4_splat(0x400);
-    v128_t a = wasm_i64x2_splat(0);
-    for (const unsigned char *q = p; q < end; q += 16) {
-        const v128_t v = wasm_v128_load(q);
-        mx = wasm_u16x8_max(mx, v);
-        const v128_t h0 = wasm_v128_and(v, lo_mask), h1 = wasm_u32x4_shr(v, 16);
-        const v128_t f0 = wasm_u32x4_trunc_sat_f32x4(dc_wasm_f16_scaled(h0));
-        const v128_t f1 = wasm_u32x4_trunc_sat_f32x4(dc_wasm_f16_scaled(h1));
-        const v128_t u0 = wasm_v128_bitselect(wasm_i32x4_shl(h0, 8), f0, wasm_i32x4_lt(h0, sub_lim));
-        const v128_t u1 = wasm_v128_bitselect(wasm_i32x4_shl(h1, 8), f1, wasm_i32x4_lt(h1, sub_lim));
-        a = wasm_add_u32_to_u64(wasm_add_u32_to_u64(a, u0), u1);
-    }
-    if (!wasm_all_below_u16(mx, DC_ONE_F16))
+    if (!wasm_all_below_u16(mx, DC_ONE_F16)) /* a sign bit, 1.0 or more, NaN */
         return 0;
-    *sum = wasm_hsum_u64(a);
+    *sum = wasm_hsum2(acc0, acc1) << 8;
     return dc_tail_f16(p, nv, count, sum);
 }
 
@@ -379,13 +370,6 @@ static inline uint32_t wasm_hmax(v128_t v)
     return wasm_u32x4_extract_lane(v, 0);
 }
 
-static inline uint64_t wasm_hsum2(v128_t a0, v128_t a1)
-{
-    return (uint64_t)wasm_u32x4_extract_lane(a0, 0) + wasm_u32x4_extract_lane(a0, 1) +
-           wasm_u32x4_extract_lane(a0, 2) + wasm_u32x4_extract_lane(a0, 3) +
-           wasm_u32x4_extract_lane(a1, 0) + wasm_u32x4_extract_lane(a1, 1) +
-           wasm_u32x4_extract_lane(a1, 2) + wasm_u32x4_extract_lane(a1, 3);
-}
 
 static void wasm_py01_f32(const unsigned char *p, size_t count, dc_py01_blk *out)
 {
@@ -662,27 +646,15 @@ static inline uint64_t wasmk_blk_f16(const unsigned char *p, size_t count, int k
     const v128_t below2 = wasm_i16x8_splat(0x4000);
     v128_t bm = wasm_i32x4_splat(0), rm = bm;
     if (k >= 24 && !*wide) {
-        /* every f16 below 2 is M * 2^(e1 - 25) with M < 2^11 and e1 <= 15, so at k >= 24
-           u = p * 2^k = (M * 2^(e1 - 1)) << (k - 24) exactly: the sum at scale 2^24, one
-           dot product of M and the power per pair as at K = 32, shifted. The power's low
-           byte is T[e1] (e1 <= 8), its high byte T[e1 - 8] (e1 >= 9; below, the index
-           wraps past 15 and gives 0). Lanes: 32 steps of 2 products below 2^25. */
-        const v128_t table = wasm_i8x16_make(0, 1, 2, 4, 8, 16, 32, 64, (int8_t)128, 0, 0, 0, 0, 0, 0, 0);
-        const v128_t idx_off = wasm_i16x8_splat(-0x800);
+        /* every element below 2: u = (p * 2^24) << (k - 24) exactly (wasm_f16_dot24) */
         v128_t acc0 = bm, acc1 = bm;
         for (const unsigned char *q = p; q < end; q += 32) {
             const v128_t v0 = wasm_v128_load(q), v1 = wasm_v128_load(q + 16);
             const v128_t m0 = wasm_v128_and(v0, absm), m1 = wasm_v128_and(v1, absm);
             bm = wasm_u16x8_max(bm, wasm_u16x8_max(m0, m1));
             rm = wasm_u16x8_max(rm, wasm_u16x8_max(v0, v1));
-            const v128_t e0 = wasm_u16x8_max(wasm_u16x8_shr(m0, 10), one);
-            const v128_t e1 = wasm_u16x8_max(wasm_u16x8_shr(m1, 10), one);
-            const v128_t pw0 = wasm_i8x16_swizzle(table, wasm_i16x8_add(wasm_i16x8_add(wasm_i16x8_shl(e0, 8), e0), idx_off));
-            const v128_t pw1 = wasm_i8x16_swizzle(table, wasm_i16x8_add(wasm_i16x8_add(wasm_i16x8_shl(e1, 8), e1), idx_off));
-            const v128_t mt0 = wasm_i16x8_sub(wasm_i16x8_add(m0, bias), wasm_i16x8_shl(e0, 10));
-            const v128_t mt1 = wasm_i16x8_sub(wasm_i16x8_add(m1, bias), wasm_i16x8_shl(e1, 10));
-            acc0 = wasm_i32x4_add(acc0, wasm_i32x4_dot_i16x8(mt0, pw0));
-            acc1 = wasm_i32x4_add(acc1, wasm_i32x4_dot_i16x8(mt1, pw1));
+            acc0 = wasm_i32x4_add(acc0, wasm_f16_dot24(m0));
+            acc1 = wasm_i32x4_add(acc1, wasm_f16_dot24(m1));
         }
         if (wasm_i16x8_all_true(wasm_u16x8_lt(bm, below2))) {
             st->mag = wasm_u16x8_max(st->mag, bm);
