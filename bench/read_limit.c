@@ -1,6 +1,7 @@
 /* read_limit.c - extra exports of the benchmark build of the wasm module (bench/bench.mjs):
  * the read limit, a plain sum of a buffer's 32-bit words (SIMD when the build has it),
- * the least any coder must spend reading a distribution; and the active kernel alone. */
+ * the least any coder must spend reading a distribution; and the active kernels alone (K = 32
+ * and any K). */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,6 +13,7 @@
 
 uint32_t dc_bench_read_limit(const void *buf, size_t bytes);
 uint32_t dc_bench_kernel_sum(const void *dist, int dtype, size_t n);
+uint32_t dc_bench_kernel_sumk(const void *dist, int dtype, size_t n, int k);
 
 uint32_t dc_bench_read_limit(const void *buf, size_t bytes)
 {
@@ -44,4 +46,13 @@ uint32_t dc_bench_kernel_sum(const void *dist, int dtype, size_t n)
     if (!dc_kernels_active()->sum32[dtype](dist, 0, n, &s))
         return 0;
     return (uint32_t)s;
+}
+
+/* The active general-scale kernel's sum at scale 2^k over dist[0..n), low 32 bits. */
+uint32_t dc_bench_kernel_sumk(const void *dist, int dtype, size_t n, int k)
+{
+    uint64_t s = 0;
+    dc_scan_info info = {0, 0, 0};
+    dc_kernels_active()->sumk[dtype](dist, 0, n, k, &s, &info);
+    return (uint32_t)s + info.key;
 }

@@ -295,11 +295,14 @@ static void test_lengths(int dtype, test_rng *r)
                 compare_blocks(*k, dtype, buf + esize[dtype] * start, len, "lengths");
         }
     }
-    /* general scale: the softmax at its own K, and times 2^20 (a 1.0-sized element) */
-    for (int scaled = 0; scaled < 2; scaled++) {
+    /* general scale: the softmax at its own K, times 2^20 (a 1.0-sized element), and
+       times 8 (the largest element 6: f16 at K = 29 with elements >= 2) */
+    for (int scaled = 0; scaled < 3; scaled++) {
         if (scaled) {
             for (size_t i = 0; i < 700; i++)
-                p[i] *= dtype == DC_DTYPE_F16 ? 1024.0 : 1048576.0;
+                p[i] *= scaled == 2 ? (dtype == DC_DTYPE_F16 ? 1.0 / 128 : 1.0 / 131072)
+                        : dtype == DC_DTYPE_F16 ? 1024.0
+                                                : 1048576.0;
             p[17] = -0.0;
             store_as(dtype, buf, p, 700);
         }

@@ -7,13 +7,12 @@
  *            become normals below 1 and truncate to 0, so the float unit never sees a
  *            subnormal), then i32x4.trunc_sat_f32x4_s; limit 2^-4 (below 2^-1 with 64-bit sums:
  *            the medium path, tried first by calls over at most WASM_SMALL elements);
- *  f16:      u = mant * 2^(e1 + 7) as one i32x4.dot_i16x8_s of the 11-bit mantissa and
- *            the power of two (looked up with i8x16.swizzle); limit 2^-7;
+ *  f16:      no limit: u = (mant * 2^(e1 - 1)) << 8, one i32x4.dot_i16x8_s of the 11-bit
+ *            mantissa and the power of two (looked up with i8x16.swizzle) per pair;
  *  f64:      no limit: + 32 in the exponent field, f64x2.trunc, + 2^52 makes the bits
  *            0x4330000000000000 + u, summed with i64x2.add.
  * A block over the limit is summed again by the general path (f32/bf16: f32x4.trunc,
- * promoted to f64 and + 2^52 as for f64; f16: i32x4.trunc_sat_f32x4_u on the exact f32;
- * 64-bit sums). Elements not in [+0, 1) make the kernel return 0.
+ * promoted to f64 and + 2^52 as for f64; 64-bit sums). Elements not in [+0, 1) make the kernel return 0.
  *
  * python-0.1: as in the x86 sets, each block kernel handles the common block (every element
  * in [+0, 1)) and hands any other block to the scalar kernel.
@@ -37,6 +36,14 @@ static inline v128_t dc_wasm_f16_scaled(v128_t h)
 static inline uint64_t wasm_hsum_u64(v128_t t)
 {
     return (uint64_t)wasm_i64x2_extract_lane(t, 0) + (uint64_t)wasm_i64x2_extract_lane(t, 1);
+}
+
+static inline uint64_t wasm_hsum2(v128_t a0, v128_t a1)
+{
+    return (uint64_t)wasm_u32x4_extract_lane(a0, 0) + wasm_u32x4_extract_lane(a0, 1) +
+           wasm_u32x4_extract_lane(a0, 2) + wasm_u32x4_extract_lane(a0, 3) +
+           wasm_u32x4_extract_lane(a1, 0) + wasm_u32x4_extract_lane(a1, 1) +
+           wasm_u32x4_extract_lane(a1, 2) + wasm_u32x4_extract_lane(a1, 3);
 }
 
 static inline v128_t wasm_add_u32_to_u64(v128_t acc, v128_t v)
@@ -204,54 +211,38 @@ static inline int wasm_blk_bf16(const unsigned char *p, size_t count, uint64_t *
     return dc_tail_bf16(p, nv, count, sum);
 }
 
-/* f16, fast: with e1 = max(e, 1), u = (h + 2^10 - (e1 << 10)) * 2^(e1 + 7). Below 2^-7
-   (e1 <= 7) the power fits a positive i16, so one dot product gives u_even + u_odd per
-   32-bit lane (< 2^26; 32 steps per block keep each lane below 2^31). The power's high
-   byte 2^(e1 - 1) comes from a 16-byte table indexed by e1; its low byte is 0 (index
-   0x80 selects 0). Otherwise (and first for small calls) the general path: the f32
-   dc_wasm_f16_scaled(h) is u for normal h, converted exactly; m << 8 for subnormals. */
-#define WASM_FAST_F16 0x2000u
+/* f16: every f16 below 2 is M * 2^(e1 - 25) with M < 2^11 (the mantissa with its
+   implicit bit) and e1 = max(e, 1) <= 15, so p * 2^24 = M * 2^(e1 - 1), an integer: one
+   i32x4.dot_i16x8 of M and the power per pair of elements (products below 2^25). The
+   power's low byte is T[e1] (e1 <= 8), its high byte T[e1 - 8] (e1 >= 9; below, the
+   index wraps past 15 and i8x16.swizzle gives 0). Magnitudes of 2 or more give garbage:
+   the callers check the block's maximum. */
+static inline v128_t wasm_f16_dot24(v128_t m)
+{
+    const v128_t table = wasm_i8x16_make(0, 1, 2, 4, 8, 16, 32, 64, (int8_t)128, 0, 0, 0, 0, 0, 0, 0);
+    const v128_t e1 = wasm_u16x8_max(wasm_u16x8_shr(m, 10), wasm_i16x8_splat(1));
+    const v128_t idx = wasm_i16x8_add(wasm_i16x8_add(wasm_i16x8_shl(e1, 8), e1), wasm_i16x8_splat(-0x800));
+    const v128_t mant = wasm_i16x8_sub(wasm_i16x8_add(m, wasm_i16x8_splat(1 << 10)), wasm_i16x8_shl(e1, 10));
+    return wasm_i32x4_dot_i16x8(mant, wasm_i8x16_swizzle(table, idx));
+}
 
+/* f16 at K = 32: u = (p * 2^24) << 8, every block in one pass (two accumulators of 16
+   steps: lanes below 2^31). */
 static inline int wasm_blk_f16(const unsigned char *p, size_t count, uint64_t *sum, int small)
 {
-    const size_t nv = count & ~(size_t)7;
+    (void)small;
+    const size_t nv = count & ~(size_t)15;
     const unsigned char *const end = p + 2 * nv;
-    v128_t mx = wasm_i32x4_splat(0);
-    if (!small) {
-        const v128_t table = wasm_i8x16_make(0, 1, 2, 4, 8, 16, 32, 64, 0, 0, 0, 0, 0, 0, 0, 0);
-        const v128_t one = wasm_i16x8_splat(1);
-        const v128_t lowsel = wasm_i16x8_splat(0x80);
-        const v128_t bias = wasm_i16x8_splat(1 << 10);
-        v128_t acc = mx;
-        for (const unsigned char *q = p; q < end; q += 16) {
-            const v128_t v = wasm_v128_load(q);
-            mx = wasm_u16x8_max(mx, v);
-            const v128_t e1 = wasm_u16x8_max(wasm_u16x8_shr(v, 10), one);
-            const v128_t pow = wasm_i8x16_swizzle(table, wasm_v128_or(wasm_i16x8_shl(e1, 8), lowsel));
-            const v128_t mant = wasm_i16x8_sub(wasm_i16x8_add(v, bias), wasm_i16x8_shl(e1, 10));
-            acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(mant, pow));
-        }
-        if (wasm_all_below_u16(mx, WASM_FAST_F16)) {
-            *sum = wasm_hsum_u64(wasm_add_u32_to_u64(wasm_i64x2_splat(0), acc));
-            return dc_tail_f16(p, nv, count, sum);
-        }
+    v128_t mx = wasm_i32x4_splat(0), acc0 = mx, acc1 = mx;
+    for (const unsigned char *q = p; q < end; q += 32) {
+        const v128_t v0 = wasm_v128_load(q), v1 = wasm_v128_load(q + 16);
+        mx = wasm_u16x8_max(mx, wasm_u16x8_max(v0, v1));
+        acc0 = wasm_i32x4_add(acc0, wasm_f16_dot24(v0));
+        acc1 = wasm_i32x4_add(acc1, wasm_f16_dot24(v1));
     }
-    const v128_t lo_mask = wasm_i32x4_splat(0xffff);
-    const v128_t sub_lim = wasm_i32x4_splat(0x400);
-    v128_t a = wasm_i64x2_splat(0);
-    for (const unsigned char *q = p; q < end; q += 16) {
-        const v128_t v = wasm_v128_load(q);
-        mx = wasm_u16x8_max(mx, v);
-        const v128_t h0 = wasm_v128_and(v, lo_mask), h1 = wasm_u32x4_shr(v, 16);
-        const v128_t f0 = wasm_u32x4_trunc_sat_f32x4(dc_wasm_f16_scaled(h0));
-        const v128_t f1 = wasm_u32x4_trunc_sat_f32x4(dc_wasm_f16_scaled(h1));
-        const v128_t u0 = wasm_v128_bitselect(wasm_i32x4_shl(h0, 8), f0, wasm_i32x4_lt(h0, sub_lim));
-        const v128_t u1 = wasm_v128_bitselect(wasm_i32x4_shl(h1, 8), f1, wasm_i32x4_lt(h1, sub_lim));
-        a = wasm_add_u32_to_u64(wasm_add_u32_to_u64(a, u0), u1);
-    }
-    if (!wasm_all_below_u16(mx, DC_ONE_F16))
+    if (!wasm_all_below_u16(mx, DC_ONE_F16)) /* a sign bit, 1.0 or more, NaN */
         return 0;
-    *sum = wasm_hsum_u64(a);
+    *sum = wasm_hsum2(acc0, acc1) << 8;
     return dc_tail_f16(p, nv, count, sum);
 }
 
@@ -379,13 +370,6 @@ static inline uint32_t wasm_hmax(v128_t v)
     return wasm_u32x4_extract_lane(v, 0);
 }
 
-static inline uint64_t wasm_hsum2(v128_t a0, v128_t a1)
-{
-    return (uint64_t)wasm_u32x4_extract_lane(a0, 0) + wasm_u32x4_extract_lane(a0, 1) +
-           wasm_u32x4_extract_lane(a0, 2) + wasm_u32x4_extract_lane(a0, 3) +
-           wasm_u32x4_extract_lane(a1, 0) + wasm_u32x4_extract_lane(a1, 1) +
-           wasm_u32x4_extract_lane(a1, 2) + wasm_u32x4_extract_lane(a1, 3);
-}
 
 static void wasm_py01_f32(const unsigned char *p, size_t count, dc_py01_blk *out)
 {
@@ -513,18 +497,20 @@ static void wasm_py01_f64(const unsigned char *p, size_t count, dc_py01_blk *out
 
 /* ---- default format, general scale (any K) ----
  *
- * u = floor(|p| * 2^K) through the float unit, exactly:
+ * u = floor(|p| * 2^K) through the float unit, exactly, one pass over every block:
  *  f32/bf16: K is added to the exponent field of the magnitude's f32 bits. A normal value
  *            scales exactly; zeros and subnormals become values below 1 (K <= 126), which
  *            truncate to 0 as their u does; when the exponent underflows (K < 0) the bits
- *            turn negative and the saturating conversion gives 0, as u is 0 there too.
- *  f16:      M (11-bit integer mantissa) converted to f32, then E + K added to its
- *            exponent field: M * 2^(E + K) exactly.
- *  f64:      as f32 in the 64-bit fields, then truncation and + 2^52 (MAGIC_2P52).
- * u32x4.trunc_sat_f32x4 is exact for u < 2^32 (the precondition of every exact sum).
- * Sums: 32-bit lanes while every element of a block is small enough that no lane can
- * overflow, else 64-bit lanes (a block that overflowed is summed again, and the next
- * block starts with 64-bit lanes). The statistics use integer max on the bits. K outside
+ *            turn negative, and the pseudo-max with +0 gives 0, as u is 0 there too.
+ *            f32x4.trunc, then the integral floats summed as f64 (exact below 2^53).
+ *  f16:      at K >= 24 with every element of the block below 2, the sum at 2^24 (integers:
+ *            one dot product per pair, as at K = 32) shifted by K - 24; otherwise M (the
+ *            11-bit integer mantissa) converted to f32, E + K added to its exponent field
+ *            (M * 2^(E + K) exactly), truncated and summed as f64 like f32.
+ *  f64:      as f32 in the 64-bit fields, f64x2.trunc, summed as f64.
+ * The f64 sums replace 32-bit lanes (which overflow for the large u the general scale
+ * gives its largest elements: a block redone) and the unsigned conversion to 64-bit lanes
+ * (many instructions in V8). The statistics use integer max on the bits. K outside
  * DC_KMIN..DC_KMAX (common.h) goes to the scalar reference. */
 
 static inline uint32_t wasm_hmax_u16(v128_t v)
@@ -537,72 +523,60 @@ static inline uint32_t wasm_hmax_u16(v128_t v)
 
 typedef struct wasmk_stats {
     v128_t mag; /* max magnitude bits (per lane) */
-    v128_t raw; /* max raw bits, or (f64) OR of raw bits */
-    v128_t neg; /* f64: OR of the lanes' "negative, not -0.0" masks */
+    v128_t raw; /* max raw bits (f64: of the 32-bit halves) */
+    v128_t neg; /* f64: nonzero when a block held a negative value other than -0.0 */
 } wasmk_stats;
 
 /* ---- f32 ---- */
 
-/* u of 4 magnitudes m (bits), kv = k << 23: unsigned conversion, exact below 2^32 */
-static inline v128_t wasmk_u_f32(v128_t m, v128_t kv)
+/* u of 4 magnitudes m (bits) as floats, kv = k << 23: exact integers (the exponent add
+   scales a normal exactly; zeros and subnormals truncate to 0; bits an exponent underflow
+   at k < 0 made negative are -x or NaN, which the pseudo-max with +0 maps to 0) */
+static inline v128_t wasmk_trunc_f32(v128_t m, v128_t kv)
 {
-    return wasm_u32x4_trunc_sat_f32x4(wasm_i32x4_add(m, kv));
+    return wasm_f32x4_trunc(wasm_f32x4_pmax(wasm_f32x4_splat(0.0f), wasm_i32x4_add(m, kv)));
 }
 
-/* the same below 2^31 with k >= 0 (no negative bits): the cheaper signed conversion */
-static inline v128_t wasmk_u_f32s(v128_t m, v128_t kv)
+/* (a, b) += the 4 integral floats of t as f64: exact while the sums stay below 2^53 (a
+   block puts at most 64 values below 2^32 in a lane). In V8 as cheap as the signed
+   conversion to 32-bit lanes, and far cheaper than the unsigned one with 64-bit lanes: one
+   pass over every block whatever its values (no retry of a block with large elements). */
+static inline void wasmk_acc(v128_t *a, v128_t *b, v128_t t)
 {
-    return wasm_i32x4_trunc_sat_f32x4(wasm_i32x4_add(m, kv));
+    *a = wasm_f64x2_add(*a, wasm_f64x2_promote_low_f32x4(t));
+    *b = wasm_f64x2_add(*b, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(t, t, 2, 3, 2, 3)));
+}
+
+/* the sum of the f64 lanes of four accumulators, as an integer (0 for garbage, which only a
+   wrong guess of K or an invalid element gives: their sums are thrown away) */
+static inline uint64_t wasmk_fsum(v128_t a0, v128_t a1, v128_t a2, v128_t a3)
+{
+    const v128_t t = wasm_f64x2_add(wasm_f64x2_add(a0, a1), wasm_f64x2_add(a2, a3));
+    const double d = wasm_f64x2_extract_lane(t, 0) + wasm_f64x2_extract_lane(t, 1);
+    return d >= 0 && d < 18446744073709551616.0 ? (uint64_t)d : 0;
 }
 
 static inline uint64_t wasmk_blk_f32(const unsigned char *p, size_t count, int k, wasmk_stats *st,
                                int *wide, dc_scan_info *info)
 {
-    const size_t nv = count & ~(size_t)15;
+    (void)wide;
+    const size_t nv = count & ~(size_t)7;
     const unsigned char *const end = p + 4 * nv;
     const v128_t kv = wasm_i32x4_splat((int32_t)((uint32_t)k << 23));
     const v128_t absm = wasm_i32x4_splat(0x7fffffff);
-    /* 32-bit lanes: 16 values per lane, each below 2^28 when p < 2^(28 - k) */
-    const v128_t lim = wasm_i32x4_splat((int32_t)((uint32_t)(155 - k) << 23));
-    v128_t bm = wasm_i32x4_splat(0), rm = bm;
-    uint64_t s = 0;
-    int done = 0;
-    if (!*wide) {
-        v128_t a0 = bm, a1 = bm, a2 = bm, a3 = bm;
-        for (const unsigned char *q = p; q < end; q += 64) {
-            const v128_t b0 = wasm_v128_load(q), b1 = wasm_v128_load(q + 16);
-            const v128_t b2 = wasm_v128_load(q + 32), b3 = wasm_v128_load(q + 48);
-            const v128_t m0 = wasm_v128_and(b0, absm), m1 = wasm_v128_and(b1, absm);
-            const v128_t m2 = wasm_v128_and(b2, absm), m3 = wasm_v128_and(b3, absm);
-            bm = wasm_u32x4_max(bm, wasm_u32x4_max(wasm_u32x4_max(m0, m1), wasm_u32x4_max(m2, m3)));
-            rm = wasm_u32x4_max(rm, wasm_u32x4_max(wasm_u32x4_max(b0, b1), wasm_u32x4_max(b2, b3)));
-            a0 = wasm_i32x4_add(a0, wasmk_u_f32s(m0, kv));
-            a1 = wasm_i32x4_add(a1, wasmk_u_f32s(m1, kv));
-            a2 = wasm_i32x4_add(a2, wasmk_u_f32s(m2, kv));
-            a3 = wasm_i32x4_add(a3, wasmk_u_f32s(m3, kv));
-        }
-        if (wasm_i32x4_all_true(wasm_u32x4_lt(bm, lim))) {
-            s = wasm_hsum2(a0, a1) + wasm_hsum2(a2, a3);
-            done = 1;
-        } else {
-            *wide = 1;
-        }
+    v128_t bm = st->mag, rm = st->raw;
+    v128_t a0 = wasm_f64x2_splat(0.0), a1 = a0, a2 = a0, a3 = a0;
+    for (const unsigned char *q = p; q < end; q += 32) {
+        const v128_t b0 = wasm_v128_load(q), b1 = wasm_v128_load(q + 16);
+        const v128_t m0 = wasm_v128_and(b0, absm), m1 = wasm_v128_and(b1, absm);
+        bm = wasm_u32x4_max(bm, wasm_u32x4_max(m0, m1));
+        rm = wasm_u32x4_max(rm, wasm_u32x4_max(b0, b1));
+        wasmk_acc(&a0, &a1, wasmk_trunc_f32(m0, kv));
+        wasmk_acc(&a2, &a3, wasmk_trunc_f32(m1, kv));
     }
-    if (!done) {
-        v128_t acc = wasm_i64x2_splat(0);
-        for (const unsigned char *q = p; q < end; q += 16) {
-            const v128_t b = wasm_v128_load(q), m = wasm_v128_and(b, absm);
-            bm = wasm_u32x4_max(bm, m);
-            rm = wasm_u32x4_max(rm, b);
-            acc = wasm_add_u32_to_u64(acc, wasmk_u_f32(m, kv));
-        }
-        s = wasm_hsum_u64(acc);
-        *wide = k < 0 || !wasm_i32x4_all_true(wasm_u32x4_lt(bm, lim));
-    }
-    st->mag = wasm_u32x4_max(st->mag, bm);
-    st->raw = wasm_u32x4_max(st->raw, rm);
-    s += dc_tailk_f32(p, nv, count, k, info);
-    return s;
+    st->mag = bm;
+    st->raw = rm;
+    return wasmk_fsum(a0, a1, a2, a3) + dc_tailk_f32(p, nv, count, k, info);
 }
 
 static void wasmk_fin_32(const wasmk_stats *st, dc_scan_info *info)
@@ -618,50 +592,27 @@ static void wasmk_fin_32(const wasmk_stats *st, dc_scan_info *info)
 static inline uint64_t wasmk_blk_bf16(const unsigned char *p, size_t count, int k, wasmk_stats *st,
                                 int *wide, dc_scan_info *info)
 {
+    (void)wide;
     const size_t nv = count & ~(size_t)15;
     const unsigned char *const end = p + 2 * nv;
     const v128_t kv = wasm_i32x4_splat((int32_t)((uint32_t)k << 23));
     const v128_t absm = wasm_i16x8_splat(0x7fff);
     const v128_t hi = wasm_i32x4_splat((int32_t)0xffff0000u);
-    const v128_t lim = wasm_i16x8_splat((int16_t)((155 - k) << 7));
-    v128_t bm = wasm_i32x4_splat(0), rm = bm;
-    uint64_t s = 0;
-    int done = 0;
-    if (!*wide) {
-        v128_t a0 = bm, a1 = bm, a2 = bm, a3 = bm;
-        for (const unsigned char *q = p; q < end; q += 32) {
-            const v128_t v0 = wasm_v128_load(q), v1 = wasm_v128_load(q + 16);
-            const v128_t m0 = wasm_v128_and(v0, absm), m1 = wasm_v128_and(v1, absm);
-            bm = wasm_u16x8_max(bm, wasm_u16x8_max(m0, m1));
-            rm = wasm_u16x8_max(rm, wasm_u16x8_max(v0, v1));
-            a0 = wasm_i32x4_add(a0, wasmk_u_f32s(wasm_i32x4_shl(m0, 16), kv));
-            a1 = wasm_i32x4_add(a1, wasmk_u_f32s(wasm_v128_and(m0, hi), kv));
-            a2 = wasm_i32x4_add(a2, wasmk_u_f32s(wasm_i32x4_shl(m1, 16), kv));
-            a3 = wasm_i32x4_add(a3, wasmk_u_f32s(wasm_v128_and(m1, hi), kv));
-        }
-        if (wasm_i16x8_all_true(wasm_u16x8_lt(bm, lim))) {
-            s = wasm_hsum2(a0, a1) + wasm_hsum2(a2, a3);
-            done = 1;
-        } else {
-            *wide = 1;
-        }
+    v128_t bm = st->mag, rm = st->raw;
+    v128_t a0 = wasm_f64x2_splat(0.0), a1 = a0, a2 = a0, a3 = a0;
+    for (const unsigned char *q = p; q < end; q += 32) {
+        const v128_t v0 = wasm_v128_load(q), v1 = wasm_v128_load(q + 16);
+        const v128_t m0 = wasm_v128_and(v0, absm), m1 = wasm_v128_and(v1, absm);
+        bm = wasm_u16x8_max(bm, wasm_u16x8_max(m0, m1));
+        rm = wasm_u16x8_max(rm, wasm_u16x8_max(v0, v1));
+        wasmk_acc(&a0, &a1, wasmk_trunc_f32(wasm_i32x4_shl(m0, 16), kv));
+        wasmk_acc(&a2, &a3, wasmk_trunc_f32(wasm_v128_and(m0, hi), kv));
+        wasmk_acc(&a0, &a1, wasmk_trunc_f32(wasm_i32x4_shl(m1, 16), kv));
+        wasmk_acc(&a2, &a3, wasmk_trunc_f32(wasm_v128_and(m1, hi), kv));
     }
-    if (!done) {
-        v128_t acc = wasm_i64x2_splat(0);
-        for (const unsigned char *q = p; q < end; q += 16) {
-            const v128_t v = wasm_v128_load(q), m = wasm_v128_and(v, absm);
-            bm = wasm_u16x8_max(bm, m);
-            rm = wasm_u16x8_max(rm, v);
-            acc = wasm_add_u32_to_u64(acc, wasmk_u_f32(wasm_i32x4_shl(m, 16), kv));
-            acc = wasm_add_u32_to_u64(acc, wasmk_u_f32(wasm_v128_and(m, hi), kv));
-        }
-        s = wasm_hsum_u64(acc);
-        *wide = k < 0 || !wasm_i16x8_all_true(wasm_u16x8_lt(bm, lim));
-    }
-    st->mag = wasm_u16x8_max(st->mag, bm);
-    st->raw = wasm_u16x8_max(st->raw, rm);
-    s += dc_tailk_bf16(p, nv, count, k, info);
-    return s;
+    st->mag = bm;
+    st->raw = rm;
+    return wasmk_fsum(a0, a1, a2, a3) + dc_tailk_bf16(p, nv, count, k, info);
 }
 
 static void wasmk_fin_16(const wasmk_stats *st, dc_scan_info *info)
@@ -674,37 +625,15 @@ static void wasmk_fin_16(const wasmk_stats *st, dc_scan_info *info)
 
 /* ---- f16 ---- */
 
-/* u of the f16 magnitudes m of 8 lanes, low (lo = 1) or high 4 lanes:
-   e1 = max(e, 1), M = m + 2^10 - (e1 << 10), u = floor(M * 2^(e1 - 25 + k)). */
-static inline v128_t wasmk_f16_scaled(v128_t mant32, v128_t e32, v128_t kv)
+/* M * 2^(e1 - 25 + k) as floats for 4 lanes (M < 2^11 and e1 in 32-bit lanes): exact, the
+   exponent stays in range for DC_KMIN_f16..DC_KMAX_f16; M = 0 gives +0 or, below, bits the
+   max with +0 maps to 0. float(M) as (2^23 + M) - 2^23: clang sees that M is not negative
+   and turns convert_i32x4 into an unsigned conversion, which it scalarises. */
+static inline v128_t wasmk_f16_trunc(v128_t mant32, v128_t e32, v128_t kv)
 {
-    /* float(M) as (2^23 + M) - 2^23, exact: convert_i32x4 on these zero-extended lanes
-       is compiled as an unsigned conversion, which is scalarised */
     const v128_t f = wasm_f32x4_sub(wasm_v128_or(mant32, wasm_i32x4_splat(0x4b000000)),
                                     wasm_f32x4_splat(8388608.0f));
-    return wasm_i32x4_add(f, wasm_i32x4_add(wasm_i32x4_shl(e32, 23), kv));
-}
-static inline v128_t wasmk_u_f16(v128_t mant32, v128_t e32, v128_t kv)
-{
-    return wasm_u32x4_trunc_sat_f32x4(wasmk_f16_scaled(mant32, e32, kv));
-}
-/* signed, below 2^31: M = 0 with E + K < 0 gives negative bits (a negative value), which
-   the max with 0 maps to u = 0 */
-static inline v128_t wasmk_u_f16s(v128_t mant32, v128_t e32, v128_t kv)
-{
-    return wasm_i32x4_max(wasm_i32x4_trunc_sat_f32x4(wasmk_f16_scaled(mant32, e32, kv)),
-                          wasm_i32x4_splat(0));
-}
-
-/* f16 bits of the smallest value 2^x with x = 28 - k (16 values per lane below it fit). */
-static inline uint32_t wasmk_f16_limit(int k)
-{
-    const int x = 28 - k;
-    if (x > 15)
-        return 0x7c00u;
-    if (x >= -14)
-        return (uint32_t)(x + 15) << 10;
-    return x >= -24 ? 1u << (x + 24) : 0;
+    return wasmk_trunc_f32(f, wasm_i32x4_add(wasm_i32x4_shl(e32, 23), kv));
 }
 
 static inline uint64_t wasmk_blk_f16(const unsigned char *p, size_t count, int k, wasmk_stats *st,
@@ -712,74 +641,51 @@ static inline uint64_t wasmk_blk_f16(const unsigned char *p, size_t count, int k
 {
     const size_t nv = count & ~(size_t)15;
     const unsigned char *const end = p + 2 * nv;
-    const v128_t kv = wasm_i32x4_splat((int32_t)((uint32_t)(k - 25) << 23));
     const v128_t absm = wasm_i16x8_splat(0x7fff);
     const v128_t one = wasm_i16x8_splat(1), bias = wasm_i16x8_splat(1 << 10);
-    const v128_t lim = wasm_i16x8_splat((int16_t)wasmk_f16_limit(k));
+    const v128_t below2 = wasm_i16x8_splat(0x4000);
     v128_t bm = wasm_i32x4_splat(0), rm = bm;
-    uint64_t s = 0;
-    int done = 0;
-#define F16_PREP(v, m, e1, mant)                                                          \
-    const v128_t m = wasm_v128_and(v, absm);                                            \
-    const v128_t e1 = wasm_u16x8_max(wasm_u16x8_shr(m, 10), one);                       \
-    const v128_t mant = wasm_i16x8_sub(wasm_i16x8_add(m, bias), wasm_i16x8_shl(e1, 10))
-#define F16_LO(mant, e1) wasmk_u_f16(wasm_u32x4_extend_low_u16x8(mant), wasm_u32x4_extend_low_u16x8(e1), kv)
-#define F16_HI(mant, e1) wasmk_u_f16(wasm_u32x4_extend_high_u16x8(mant), wasm_u32x4_extend_high_u16x8(e1), kv)
-#define F16_LOS(mant, e1) wasmk_u_f16s(wasm_u32x4_extend_low_u16x8(mant), wasm_u32x4_extend_low_u16x8(e1), kv)
-#define F16_HIS(mant, e1) wasmk_u_f16s(wasm_u32x4_extend_high_u16x8(mant), wasm_u32x4_extend_high_u16x8(e1), kv)
-    if (!*wide && wasmk_f16_limit(k) != 0) {
-        v128_t a0 = bm, a1 = bm, a2 = bm, a3 = bm;
+    if (k >= 24 && !*wide) {
+        /* every element below 2: u = (p * 2^24) << (k - 24) exactly (wasm_f16_dot24) */
+        v128_t acc0 = bm, acc1 = bm;
         for (const unsigned char *q = p; q < end; q += 32) {
             const v128_t v0 = wasm_v128_load(q), v1 = wasm_v128_load(q + 16);
-            F16_PREP(v0, m0, e0, mant0);
-            F16_PREP(v1, m1, e1, mant1);
+            const v128_t m0 = wasm_v128_and(v0, absm), m1 = wasm_v128_and(v1, absm);
             bm = wasm_u16x8_max(bm, wasm_u16x8_max(m0, m1));
             rm = wasm_u16x8_max(rm, wasm_u16x8_max(v0, v1));
-            a0 = wasm_i32x4_add(a0, F16_LOS(mant0, e0));
-            a1 = wasm_i32x4_add(a1, F16_HIS(mant0, e0));
-            a2 = wasm_i32x4_add(a2, F16_LOS(mant1, e1));
-            a3 = wasm_i32x4_add(a3, F16_HIS(mant1, e1));
+            acc0 = wasm_i32x4_add(acc0, wasm_f16_dot24(m0));
+            acc1 = wasm_i32x4_add(acc1, wasm_f16_dot24(m1));
         }
-        if (wasm_i16x8_all_true(wasm_u16x8_lt(bm, lim))) {
-            s = wasm_hsum2(a0, a1) + wasm_hsum2(a2, a3);
-            done = 1;
-        } else {
-            *wide = 1;
+        if (wasm_i16x8_all_true(wasm_u16x8_lt(bm, below2))) {
+            st->mag = wasm_u16x8_max(st->mag, bm);
+            st->raw = wasm_u16x8_max(st->raw, rm);
+            /* at k >= 64 a nonzero element has u >= 2^40: the K rule never picks it */
+            const uint64_t s24 = wasm_hsum2(acc0, acc1);
+            const uint64_t s = k < 64 ? s24 << (k - 24) : s24 != 0 ? (uint64_t)1 << 63 : 0;
+            return s + dc_tailk_f16(p, nv, count, k, info);
         }
     }
-    if (!done) {
-        v128_t acc = wasm_i64x2_splat(0);
-        for (const unsigned char *q = p; q < end; q += 16) {
-            const v128_t v = wasm_v128_load(q);
-            F16_PREP(v, m, e1, mant);
-            bm = wasm_u16x8_max(bm, m);
-            rm = wasm_u16x8_max(rm, v);
-            acc = wasm_add_u32_to_u64(acc, F16_LO(mant, e1));
-            acc = wasm_add_u32_to_u64(acc, F16_HI(mant, e1));
-        }
-        s = wasm_hsum_u64(acc);
-        *wide = k < 0 || !wasm_i16x8_all_true(wasm_u16x8_lt(bm, lim));
+    /* any k, any values: M * 2^(e1 - 25 + k) through the float unit, summed as f64; the
+       next block tries the dot product again unless this one held an element >= 2 */
+    const v128_t kv = wasm_i32x4_splat((int32_t)((uint32_t)(k - 25) << 23));
+    v128_t a0 = wasm_f64x2_splat(0.0), a1 = a0, a2 = a0, a3 = a0;
+    for (const unsigned char *q = p; q < end; q += 16) {
+        const v128_t v = wasm_v128_load(q);
+        const v128_t m = wasm_v128_and(v, absm);
+        const v128_t e1 = wasm_u16x8_max(wasm_u16x8_shr(m, 10), one);
+        const v128_t mant = wasm_i16x8_sub(wasm_i16x8_add(m, bias), wasm_i16x8_shl(e1, 10));
+        bm = wasm_u16x8_max(bm, m);
+        rm = wasm_u16x8_max(rm, v);
+        wasmk_acc(&a0, &a1, wasmk_f16_trunc(wasm_u32x4_extend_low_u16x8(mant), wasm_u32x4_extend_low_u16x8(e1), kv));
+        wasmk_acc(&a2, &a3, wasmk_f16_trunc(wasm_u32x4_extend_high_u16x8(mant), wasm_u32x4_extend_high_u16x8(e1), kv));
     }
-#undef F16_PREP
-#undef F16_LO
-#undef F16_HI
-#undef F16_LOS
-#undef F16_HIS
+    *wide = !wasm_i16x8_all_true(wasm_u16x8_lt(bm, below2));
     st->mag = wasm_u16x8_max(st->mag, bm);
     st->raw = wasm_u16x8_max(st->raw, rm);
-    s += dc_tailk_f16(p, nv, count, k, info);
-    return s;
+    return wasmk_fsum(a0, a1, a2, a3) + dc_tailk_f16(p, nv, count, k, info);
 }
 
 /* ---- f64 ---- */
-
-/* the bits of 2^52 + u for magnitudes m (u < 2^52 exactly; negative bits, from an
-   exponent that underflowed at k < 0, become 0 through the max with +0) */
-static inline v128_t wasmk_u_f64_bits(v128_t m, v128_t kv)
-{
-    const v128_t t = wasm_f64x2_pmax(wasm_f64x2_splat(0.0), wasm_i64x2_add(m, kv));
-    return wasm_f64x2_add(wasm_f64x2_trunc(t), wasm_f64x2_splat(4503599627370496.0));
-}
 
 static inline uint64_t wasmk_blk_f64(const unsigned char *p, size_t count, int k, wasmk_stats *st,
                                int *wide, dc_scan_info *info)
@@ -789,29 +695,43 @@ static inline uint64_t wasmk_blk_f64(const unsigned char *p, size_t count, int k
     const unsigned char *const end = p + 8 * nv;
     const v128_t kv = wasm_i64x2_splat((int64_t)((uint64_t)(int64_t)k << 52));
     const v128_t absm = wasm_i64x2_splat(INT64_MAX);
-    v128_t bm = st->mag, orr = st->raw, neg = st->neg;
-    const v128_t zero = wasm_i64x2_splat(0);
-    v128_t a0 = zero, a1 = zero;
+    const v128_t zero = wasm_f64x2_splat(0.0);
+    v128_t bm = st->mag, rx = wasm_i32x4_splat(0), a0 = zero, a1 = zero;
     for (const unsigned char *q = p; q < end; q += 32) {
         const v128_t b0 = wasm_v128_load(q), b1 = wasm_v128_load(q + 16);
         const v128_t m0 = wasm_v128_and(b0, absm), m1 = wasm_v128_and(b1, absm);
         bm = wasm_u32x4_max(bm, wasm_u32x4_max(m0, m1));
-        orr = wasm_v128_or(orr, wasm_v128_or(b0, b1));
-        /* negative and not -0.0: the sign (spread over the high 32-bit lane by an i32
-           arithmetic shift) and a nonzero magnitude; the low lanes are masked at the end.
-           (i64 shifts and compares of the sign would be simpler, but V8 has no SSE
-           instruction for them and clang rewrites the compares into scalar code) */
-        neg = wasm_v128_or(neg, wasm_v128_or(wasm_v128_andnot(wasm_i32x4_shr(b0, 31), wasm_i64x2_eq(m0, zero)),
-                                             wasm_v128_andnot(wasm_i32x4_shr(b1, 31), wasm_i64x2_eq(m1, zero))));
-        a0 = wasm_i64x2_add(a0, wasmk_u_f64_bits(m0, kv));
-        a1 = wasm_i64x2_add(a1, wasmk_u_f64_bits(m1, kv));
+        rx = wasm_u32x4_max(rx, wasm_u32x4_max(b0, b1));
+        /* u as an f64 integer: k added to the exponent field (an underflow at k < 0 gives
+           negative bits, which the pseudo-max with +0 maps to 0); summed exactly (< 2^53) */
+        a0 = wasm_f64x2_add(a0, wasm_f64x2_trunc(wasm_f64x2_pmax(zero, wasm_i64x2_add(m0, kv))));
+        a1 = wasm_f64x2_add(a1, wasm_f64x2_trunc(wasm_f64x2_pmax(zero, wasm_i64x2_add(m1, kv))));
+    }
+    /* a negative value other than -0.0: the high half of its bits above 0x80000000, or equal
+       with low bits set (a tiny negative subnormal): rescan a block where the largest high
+       half is 0x80000000 (it holds a -0.0 or such a value) */
+    const uint32_t h0 = wasm_u32x4_extract_lane(rx, 1), h1 = wasm_u32x4_extract_lane(rx, 3);
+    const uint32_t h = h0 > h1 ? h0 : h1;
+    int neg = h > 0x80000000u;
+    if (h == 0x80000000u) {
+        /* the sign spread over the high 32-bit lane by an i32 shift, and a nonzero
+           magnitude (i64 shifts and compares of the sign would be simpler, but V8 has no
+           SSE instruction for them and clang rewrites the compares into scalar code) */
+        v128_t nm = wasm_i32x4_splat(0);
+        for (const unsigned char *q = p; q < end; q += 16) {
+            const v128_t b = wasm_v128_load(q);
+            nm = wasm_v128_or(nm, wasm_v128_andnot(wasm_i32x4_shr(b, 31),
+                                                   wasm_i64x2_eq(wasm_v128_and(b, absm), wasm_i64x2_splat(0))));
+        }
+        neg = wasm_v128_any_true(wasm_v128_and(nm, wasm_i64x2_splat((int64_t)0xffffffff00000000u)));
     }
     st->mag = bm;
-    st->raw = orr;
-    st->neg = neg;
-    uint64_t s = wasm_hsum_u64(wasm_i64x2_add(a0, a1)) - (uint64_t)nv * MAGIC_2P52;
-    s += dc_tailk_f64(p, nv, count, k, info);
-    return s;
+    st->raw = wasm_u32x4_max(st->raw, rx);
+    st->neg = wasm_v128_or(st->neg, wasm_i32x4_splat(-neg));
+    const double d = wasm_f64x2_extract_lane(wasm_f64x2_add(a0, a1), 0) +
+                     wasm_f64x2_extract_lane(wasm_f64x2_add(a0, a1), 1);
+    const uint64_t s = d >= 0 && d < 18446744073709551616.0 ? (uint64_t)d : 0;
+    return s + dc_tailk_f64(p, nv, count, k, info);
 }
 
 static void wasmk_fin_64(const wasmk_stats *st, dc_scan_info *info)
@@ -819,9 +739,8 @@ static void wasmk_fin_64(const wasmk_stats *st, dc_scan_info *info)
     const v128_t hi = wasm_i64x2_splat((int64_t)0xffffffff00000000u);
     const uint32_t key = wasm_hmax(wasm_v128_and(st->mag, hi));
     info->key = key > info->key ? key : info->key;
-    info->sign |= (uint32_t)((uint64_t)(wasm_i64x2_extract_lane(st->raw, 0) |
-                                        wasm_i64x2_extract_lane(st->raw, 1)) >> 63);
-    info->neg |= wasm_v128_any_true(wasm_v128_and(st->neg, hi));
+    info->sign |= wasm_hmax(wasm_v128_and(st->raw, hi)) >= 0x80000000u;
+    info->neg |= wasm_v128_any_true(st->neg);
 }
 
 /* ---- drivers ---- */
