@@ -6,26 +6,9 @@
 
 #define VOCAB 37
 #define MAX_STEPS 64
+#include "frame_fixture.h"
 
 /* Per-step distributions (f32, peaked softmax) and the symbols drawn from them. */
-typedef struct fixture {
-    float dist[MAX_STEPS][VOCAB];
-    size_t symbols[MAX_STEPS];
-    size_t steps;
-} fixture;
-
-static void make_fixture(fixture *f, uint64_t seed, size_t steps)
-{
-    test_rng r = {seed};
-    double p[VOCAB];
-    f->steps = steps;
-    for (size_t t = 0; t < steps; t++) {
-        make_softmax(&r, p, VOCAB, 3.0);
-        store_as(DC_DTYPE_F32, f->dist[t], p, VOCAB);
-        f->symbols[t] = draw(&r, p, VOCAB);
-    }
-}
-
 static uint32_t rd32(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;

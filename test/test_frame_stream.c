@@ -7,26 +7,9 @@
 
 #define VOCAB     19
 #define MAX_STEPS 64
-
-typedef struct fixture {
-    float dist[MAX_STEPS][VOCAB];
-    size_t symbols[MAX_STEPS];
-    size_t steps;
-} fixture;
+#include "frame_fixture.h"
 
 static fixture fx;
-
-static void make_fixture(fixture *f, uint64_t seed, size_t steps)
-{
-    test_rng r = {seed};
-    double p[VOCAB];
-    f->steps = steps;
-    for (size_t t = 0; t < steps; t++) {
-        make_softmax(&r, p, VOCAB, 3.0);
-        store_as(DC_DTYPE_F32, f->dist[t], p, VOCAB);
-        f->symbols[t] = draw(&r, p, VOCAB);
-    }
-}
 
 /* A container of the fixture's steps; streaming ones are taken in pieces while encoding. */
 static uint8_t *encode(const fixture *f, uint32_t per_chunk, int streaming, size_t *size)

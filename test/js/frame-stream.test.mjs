@@ -5,19 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FramedEncoder, FramedDecoder, DistributionCoderError } from 'distribution-coder';
-import { rng, randomDist, sample } from './helpers.mjs';
+import { stepsFixture } from './helpers.mjs';
 
-function fixture(seed, steps, n = 30) {
-  const rand = rng(seed);
-  const dists = [];
-  const symbols = [];
-  for (let t = 0; t < steps; t++) {
-    const d = randomDist(rand, n);
-    dists.push(d);
-    symbols.push(sample(rand, d));
-  }
-  return { dists, symbols };
-}
+const fixture = (seed, steps, n = 30) => stepsFixture(seed, steps, n);
 
 function concat(pieces) {
   const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));

@@ -11,20 +11,9 @@ import {
   wasmMemoryBytes,
 } from 'distribution-coder';
 import { crc32 as zlibCrc32 } from 'node:zlib';
-import { rng, randomDist, sample, countSets } from './helpers.mjs';
+import { rng, randomDist, sample, countSets, stepsFixture } from './helpers.mjs';
 
-/** steps distributions of vocabulary n and symbols drawn from them. */
-function fixture(seed, steps, n = 40) {
-  const rand = rng(seed);
-  const dists = [];
-  const symbols = [];
-  for (let t = 0; t < steps; t++) {
-    const d = randomDist(rand, n);
-    dists.push(d);
-    symbols.push(sample(rand, d));
-  }
-  return { dists, symbols };
-}
+const fixture = (seed, steps, n = 40) => stepsFixture(seed, steps, n);
 
 function encode({ dists, symbols }, options) {
   const enc = new FramedEncoder(options);

@@ -50,3 +50,16 @@ export function countSets(fn) {
   }
   return n;
 }
+
+/** `steps` random distributions of vocabulary n and the symbols drawn from them. */
+export function stepsFixture(seed, steps, n) {
+  const rand = rng(seed);
+  const dists = [];
+  const symbols = [];
+  for (let t = 0; t < steps; t++) {
+    const d = randomDist(rand, n);
+    dists.push(d);
+    symbols.push(sample(rand, d));
+  }
+  return { dists, symbols };
+}
