@@ -117,16 +117,22 @@ for (const name of ['webpack-slim', 'vite-slim']) {
   });
 }
 
+/** The error the app at `url` reports (it sets data-error on <html>). */
+async function appError(url) {
+  const { page } = browser;
+  await page.goto(url);
+  await page.waitForFunction(() => document.documentElement.dataset.error, null, {
+    timeout: 60_000,
+  });
+  return JSON.parse(await page.evaluate(() => document.documentElement.dataset.error));
+}
+
 for (const name of ['esbuild-slim', 'rollup-slim']) {
   test(`${name}: where the bundler emits no .wasm, init() says what to do, and init(fetch(url)) downloads it once`, async () => {
     browser.errors.length = 0;
     const url = await serve(dirs[name]);
     const { page } = browser;
-    await page.goto(url);
-    await page.waitForFunction(() => document.documentElement.dataset.error, null, {
-      timeout: 60_000,
-    });
-    const error = JSON.parse(await page.evaluate(() => document.documentElement.dataset.error));
+    const error = await appError(url);
     assert.match(
       error.message,
       /^init: (cannot locate the \.wasm file|fetching .* failed: HTTP 404).*copy distribution-coder\/distribution_coder\.wasm .*`await init\(fetch\(url\)\)`/,
@@ -156,12 +162,7 @@ test('the non-SIMD module stays a chunk of its own where the bundler splits code
 test("under a Content-Security-Policy without 'wasm-unsafe-eval' the error says what to add", async () => {
   browser.errors.length = 0;
   const url = await serve(dirs.esbuild, { 'Content-Security-Policy': "script-src 'self'" });
-  const { page } = browser;
-  await page.goto(url);
-  await page.waitForFunction(() => document.documentElement.dataset.error, null, {
-    timeout: 60_000,
-  });
-  const error = JSON.parse(await page.evaluate(() => document.documentElement.dataset.error));
+  const error = await appError(url);
   assert.match(
     error.message,
     /the page's Content-Security-Policy blocks WebAssembly compilation; add 'wasm-unsafe-eval' to its script-src/,
