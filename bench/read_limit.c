@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "distribution_coder.h"
 #include "kernels/kernels.h"
 
 #ifdef __wasm_simd128__
@@ -55,4 +56,53 @@ uint32_t dc_bench_kernel_sumk(const void *dist, int dtype, size_t n, int k)
     dc_scan_info info = {0, 0, 0};
     dc_kernels_active()->sumk[dtype](dist, 0, n, k, &s, &info);
     return (uint32_t)s + info.key;
+}
+
+/* Timing probes (bench/step-floor.mjs): `count` encode or decode steps of one distribution
+   inside one call, to split a step's cost between the JS-to-wasm call and the C step. */
+uint32_t dc_bench_encode_loop(dc_coder *c, const void *dist, int dtype, size_t n,
+                              const uint32_t *syms, size_t count);
+uint32_t dc_bench_decode_loop(dc_coder *c, const void *dist, int dtype, size_t n,
+                              size_t count);
+
+uint32_t dc_bench_encode_loop(dc_coder *c, const void *dist, int dtype, size_t n,
+                              const uint32_t *syms, size_t count)
+{
+    for (size_t t = 0; t < count; t++) {
+        const dc_result r = dc_coder_encode_step(c, dist, (dc_dtype)dtype, n, syms[t]);
+        if (r != DC_OK)
+            return (uint32_t)r;
+    }
+    return 0;
+}
+
+uint32_t dc_bench_decode_loop(dc_coder *c, const void *dist, int dtype, size_t n, size_t count)
+{
+    uint32_t h = 0;
+    for (size_t t = 0; t < count; t++) {
+        size_t s;
+        if (dc_coder_decode_step(c, dist, (dc_dtype)dtype, n, &s) != DC_OK)
+            return 0xffffffffu;
+        h = h * 31 + (uint32_t)s;
+    }
+    return h;
+}
+
+/* The two K = 32 kernel calls of an encode step (below and from the symbol), `count`
+   times inside one call: the encode step minus everything but its kernels. */
+uint32_t dc_bench_split_loop(const void *dist, int dtype, size_t n, const uint32_t *syms,
+                             size_t count);
+
+uint32_t dc_bench_split_loop(const void *dist, int dtype, size_t n, const uint32_t *syms,
+                             size_t count)
+{
+    const dc_kernels *kern = dc_kernels_active();
+    uint64_t h = 0;
+    for (size_t t = 0; t < count; t++) {
+        uint64_t b = 0, r = 0;
+        kern->sum32[dtype](dist, 0, syms[t], &b);
+        kern->sum32[dtype](dist, syms[t], n, &r);
+        h += b ^ r;
+    }
+    return (uint32_t)h;
 }

@@ -5,8 +5,8 @@
  * per-dtype limit takes the fast path and sums in 32-bit lanes:
  *  f32/bf16: add 32 to the exponent field of the f32 bits (p * 2^32 exactly; subnormals
  *            become normals below 1 and truncate to 0, so the float unit never sees a
- *            subnormal), then i32x4.trunc_sat_f32x4_s; limit 2^-4 (below 2^-1 with 64-bit sums:
- *            the medium path, tried first by calls over at most WASM_SMALL elements);
+ *            subnormal), then i32x4.trunc_sat_f32x4_s; limit 2^-4 (calls over at most
+ *            WASM_SMALL elements: the small path, f32x4.trunc summed in f64 lanes, limit 1);
  *  f16:      no limit: u = (mant * 2^(e1 - 1)) << 8, one i32x4.dot_i16x8_s of the 11-bit
  *            mantissa and the power of two (looked up with i8x16.swizzle) per pair;
  *  f64:      no limit: + 32 in the exponent field, f64x2.trunc, + 2^52 makes the bits
@@ -69,6 +69,18 @@ static inline v128_t wasm_fast_f32(v128_t b)
     return wasm_i32x4_trunc_sat_f32x4(wasm_i32x4_add(b, wasm_i32x4_splat(32 << 23)));
 }
 
+/* f32 bits (below 1.0) -> floor(p * 2^32) as an f32 (an integer, exact). */
+static inline v128_t wasm_trunc_f32(v128_t b)
+{
+    return wasm_f32x4_trunc(wasm_i32x4_add(b, wasm_i32x4_splat(32 << 23)));
+}
+
+/* Lanes 2 and 3 moved to lanes 0 and 1 (for f64x2.promote_low_f32x4). */
+static inline v128_t wasm_high_f32(v128_t t)
+{
+    return wasm_i32x4_shuffle(t, t, 2, 3, 2, 3);
+}
+
 /* f32 bits (below 1.0): adds floor(p * 2^32) + 2^52's bits, 0x4330000000000000, to each
    64-bit lane of acc per element (two elements per lane). The truncated f32 is exact in an
    f64, and 2^52 + u with u < 2^32 is too. */
@@ -84,16 +96,17 @@ static inline v128_t wasm_exact_f32(v128_t acc, v128_t b)
 #define MAGIC_2P52 0x4330000000000000u
 
 /* Blocks of a call over at most this many elements (a small vocabulary, where large
-   probabilities are the rule) go straight to the medium path. */
+   probabilities are the rule) go straight to the small path. */
 #define WASM_SMALL 512
 
-/* f32, three paths for a block (the first that applies):
+/* f32, the paths for a block (the first that applies):
+   small  (calls of at most WASM_SMALL elements, every element below 1): f32x4.trunc
+          promoted to f64 and summed in f64 lanes (fewer instructions than the signed
+          conversion, whose NaN and overflow fixes V8 spells out);
    fast   (every element below 2^-4): signed conversion, 4 accumulators of 32-bit lanes
           (16 values per lane, each below 2^28);
-   medium (below 2^-1): signed conversion, 64-bit sums;
    exact  (below 1): f64 + 2^52. */
 #define WASM_FAST_F32 0x3d800000u
-#define WASM_MEDIUM_F32 0x3f000000u
 
 static inline int wasm_blk_f32(const unsigned char *p, size_t count, uint64_t *sum, int small)
 {
@@ -117,36 +130,47 @@ static inline int wasm_blk_f32(const unsigned char *p, size_t count, uint64_t *s
             return dc_tail_f32(p, nv, count, sum);
         }
     } else {
-        /* pairs of values below 2^31 add without overflow in 32-bit lanes; the last
+        /* every element below 1: the truncated values summed in f64 lanes, exact (a call
+           of at most WASM_SMALL elements below 2^32 sums below 2^41 < 2^53); the last
            partial vector is the vector that ends with the range, its lanes counted
            already set to 0 (ranges of at least 4 elements) */
         const size_t nv4 = count & ~(size_t)3;
         const unsigned char *const end4 = p + 4 * nv4;
         const unsigned char *q = p;
-        v128_t acc = wasm_i64x2_splat(0);
+        v128_t a0 = wasm_f64x2_splat(0), a1 = a0, a2 = a0, a3 = a0;
         for (; end4 - q >= 32; q += 32) {
             const v128_t b0 = wasm_v128_load(q), b1 = wasm_v128_load(q + 16);
             mx = wasm_u32x4_max(mx, wasm_u32x4_max(b0, b1));
-            acc = wasm_add_u32_to_u64(acc, wasm_i32x4_add(wasm_fast_f32(b0), wasm_fast_f32(b1)));
+            const v128_t t0 = wasm_trunc_f32(b0), t1 = wasm_trunc_f32(b1);
+            a0 = wasm_f64x2_add(a0, wasm_f64x2_promote_low_f32x4(t0));
+            a1 = wasm_f64x2_add(a1, wasm_f64x2_promote_low_f32x4(wasm_high_f32(t0)));
+            a2 = wasm_f64x2_add(a2, wasm_f64x2_promote_low_f32x4(t1));
+            a3 = wasm_f64x2_add(a3, wasm_f64x2_promote_low_f32x4(wasm_high_f32(t1)));
         }
         if (q < end4) {
             const v128_t b = wasm_v128_load(q);
+            const v128_t t = wasm_trunc_f32(b);
             mx = wasm_u32x4_max(mx, b);
-            acc = wasm_add_u32_to_u64(acc, wasm_fast_f32(b));
+            a0 = wasm_f64x2_add(a0, wasm_f64x2_promote_low_f32x4(t));
+            a1 = wasm_f64x2_add(a1, wasm_f64x2_promote_low_f32x4(wasm_high_f32(t)));
         }
         size_t done = nv4;
         if (count > nv4 && count >= 4) {
             const v128_t keep = wasm_i32x4_gt(wasm_i32x4_make(0, 1, 2, 3),
                                               wasm_i32x4_splat((int32_t)(3 - (count - nv4))));
             const v128_t b = wasm_v128_and(wasm_v128_load(p + 4 * (count - 4)), keep);
+            const v128_t t = wasm_trunc_f32(b);
             mx = wasm_u32x4_max(mx, b);
-            acc = wasm_add_u32_to_u64(acc, wasm_fast_f32(b));
+            a2 = wasm_f64x2_add(a2, wasm_f64x2_promote_low_f32x4(t));
+            a3 = wasm_f64x2_add(a3, wasm_f64x2_promote_low_f32x4(wasm_high_f32(t)));
             done = count;
         }
-        if (wasm_all_below_u32(mx, WASM_MEDIUM_F32)) {
-            *sum = wasm_hsum_u64(acc);
-            return dc_tail_f32(p, done, count, sum);
-        }
+        if (!wasm_all_below_u32(mx, DC_ONE_F32))
+            return 0;
+        const v128_t a = wasm_f64x2_add(wasm_f64x2_add(a0, a1), wasm_f64x2_add(a2, a3));
+        const double d = wasm_f64x2_extract_lane(a, 0) + wasm_f64x2_extract_lane(a, 1);
+        *sum = (uint64_t)(int64_t)d; /* below 2^41: the signed conversion is shorter in V8 */
+        return dc_tail_f32(p, done, count, sum);
     }
     if (!wasm_all_below_u32(mx, DC_ONE_F32))
         return 0;
@@ -160,7 +184,6 @@ static inline int wasm_blk_f32(const unsigned char *p, size_t count, uint64_t *s
 /* bf16: 16 elements per step; (h + (32 << 7)) << 16 is the f32 bits plus 32 << 23. Even
    elements: shl 16; odd: and 0xffff0000. Same paths and limits as f32. */
 #define WASM_FAST_BF16 0x3d80u
-#define WASM_MEDIUM_BF16 0x3f00u
 
 static inline int wasm_blk_bf16(const unsigned char *p, size_t count, uint64_t *sum, int small)
 {
@@ -186,18 +209,25 @@ static inline int wasm_blk_bf16(const unsigned char *p, size_t count, uint64_t *
             return dc_tail_bf16(p, nv, count, sum);
         }
     } else {
-        v128_t a0 = wasm_i64x2_splat(0), a1 = a0;
+        /* every element below 1: as f32's small path, the truncated values in f64 lanes */
+        v128_t a0 = wasm_f64x2_splat(0), a1 = a0, a2 = a0, a3 = a0;
         for (const unsigned char *q = p; q < end; q += 16) {
             const v128_t v = wasm_v128_load(q);
             mx = wasm_u16x8_max(mx, v);
             const v128_t w = wasm_i16x8_add(v, magic);
-            a0 = wasm_add_u32_to_u64(a0, wasm_i32x4_trunc_sat_f32x4(wasm_i32x4_shl(w, 16)));
-            a1 = wasm_add_u32_to_u64(a1, wasm_i32x4_trunc_sat_f32x4(wasm_v128_and(w, hi_mask)));
+            const v128_t t0 = wasm_f32x4_trunc(wasm_i32x4_shl(w, 16));
+            const v128_t t1 = wasm_f32x4_trunc(wasm_v128_and(w, hi_mask));
+            a0 = wasm_f64x2_add(a0, wasm_f64x2_promote_low_f32x4(t0));
+            a1 = wasm_f64x2_add(a1, wasm_f64x2_promote_low_f32x4(wasm_high_f32(t0)));
+            a2 = wasm_f64x2_add(a2, wasm_f64x2_promote_low_f32x4(t1));
+            a3 = wasm_f64x2_add(a3, wasm_f64x2_promote_low_f32x4(wasm_high_f32(t1)));
         }
-        if (wasm_all_below_u16(mx, WASM_MEDIUM_BF16)) {
-            *sum = wasm_hsum_u64(wasm_i64x2_add(a0, a1));
-            return dc_tail_bf16(p, nv, count, sum);
-        }
+        if (!wasm_all_below_u16(mx, DC_ONE_BF16))
+            return 0;
+        const v128_t a = wasm_f64x2_add(wasm_f64x2_add(a0, a1), wasm_f64x2_add(a2, a3));
+        const double d = wasm_f64x2_extract_lane(a, 0) + wasm_f64x2_extract_lane(a, 1);
+        *sum = (uint64_t)(int64_t)d; /* below 2^41: the signed conversion is shorter in V8 */
+        return dc_tail_bf16(p, nv, count, sum);
     }
     if (!wasm_all_below_u16(mx, DC_ONE_BF16))
         return 0;
