@@ -15,15 +15,6 @@
 /* floor(log2(e) * 2^63) */
 #define LOG2E_Q63 0xB8AA3B295C17F0BBull
 
-/* 2^t - 1 for t = g / 2^16 in (0, 1], as t * (C1 + t * (C2 + t * (C3 + t * C4))) in fixed
-   point (C4, C3 in Q19, C2 in Q17, C1 in Q15; every product of two values below 2^16 and
-   2^16 + 1 fits 32 bits). At g = 2^16 it gives exactly 2^23; relative error of 1 + M / 2^23
-   against 2^t below 1.2e-5. */
-#define EXP2_C4 7105u
-#define EXP2_C3 27279u
-#define EXP2_C2 31638u
-#define EXP2_C1 22710u
-
 /* ---- the temperature ---- */
 
 dc_logit_temp dc_logit_temp_of(double temperature)
@@ -70,9 +61,9 @@ uint32_t dc_logit_exp2_bits(uint32_t yq)
         return 0;
     /* 2^-y = 2^-(n + 1) * 2^t with t = 1 - frac(y) = g / 2^16 in (0, 1] */
     const uint32_t g = 0x10000u - (yq & 0xffffu);
-    uint32_t a = ((EXP2_C4 * g) >> 16) + EXP2_C3;
-    a = ((a * g) >> 18) + EXP2_C2;
-    a = ((a * g) >> 18) + EXP2_C1;
+    uint32_t a = ((DC_LOGIT_C4 * g) >> 16) + DC_LOGIT_C3;
+    a = ((a * g) >> 18) + DC_LOGIT_C2;
+    a = ((a * g) >> 18) + DC_LOGIT_C1;
     const uint32_t mant = (a * g) >> 8; /* in [0, 2^23]: 2^23 carries into the exponent */
     return ((126u - (yq >> 16)) << 23) + mant;
 }
@@ -90,6 +81,30 @@ uint32_t dc_logit_weight(uint32_t d, dc_logit_temp t)
     else /* >= 2^15 * 2^17 unless d = 0 */
         yq = p == 0 ? 0 : DC_LOGIT_Y_CUT;
     return dc_logit_exp2_bits(yq >= DC_LOGIT_Y_CUT ? DC_LOGIT_Y_CUT : (uint32_t)yq);
+}
+
+dc_logit_plan dc_logit_plan_of(dc_logit_temp t)
+{
+    dc_logit_plan p;
+    int sh = t.sh;
+    p.c = t.c;
+    if (sh > 47) /* d * c < 2^47: y = 0 for every d, as with sh = 47 */
+        sh = 47;
+    if (sh < -6) { /* log2(e) / T >= 2^21: y >= 2^21 for every d >= 1, as with 2^15 * 2^6 */
+        p.c = 0x8000;
+        sh = -6;
+    }
+    /* dcap = ceil(2^(21 + sh) / c); y(dcap) < 2^21 + c / 2^sh < 2^23 */
+    p.dcap = sh >= 26 ? 0x80000000u
+                      : (uint32_t)((((uint64_t)1 << (21 + sh)) + p.c - 1) / p.c);
+    if (p.dcap > 0x80000000u)
+        p.dcap = 0x80000000u;
+    /* d * c = hi * 2^16 + lo */
+    p.a = sh >= 16 ? 0 : 16 - sh;
+    p.b = sh >= 16 ? 16 : sh >= 0 ? sh : 0;
+    p.cs = sh >= 0 ? 0 : -sh;
+    p.e = sh >= 16 ? sh - 16 : 0;
+    return p;
 }
 
 /* z of one element with bits b, or a NaN / infinity error. */
@@ -142,10 +157,16 @@ SCALAR_FIX(fix_f64, DC_DTYPE_F64)
 SCALAR_FIX(fix_f16, DC_DTYPE_F16)
 SCALAR_FIX(fix_bf16, DC_DTYPE_BF16)
 
+/* The plan of dc_logit_plan in plain C (compilers may vectorize it). */
 static void weigh_scalar(const int32_t *z, size_t n, int32_t zmax, dc_logit_temp t, uint32_t *w)
 {
-    for (size_t i = 0; i < n; i++) /* zmax - z[i] in [0, 2^31], in unsigned arithmetic */
-        w[i] = dc_logit_weight((uint32_t)zmax - (uint32_t)z[i], t);
+    const dc_logit_plan p = dc_logit_plan_of(t);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t d = (uint32_t)zmax - (uint32_t)z[i]; /* in [0, 2^31] */
+        d = d < p.dcap ? d : p.dcap;
+        const uint32_t hi = (d >> 16) * p.c, lo = (d & 0xffffu) * p.c;
+        w[i] = dc_logit_exp2_bits((((hi << p.a) + ((lo >> p.b) << p.cs)) >> p.e));
+    }
 }
 
 const dc_logits_kernels dc_logits_kernels_scalar = {

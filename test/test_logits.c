@@ -421,14 +421,16 @@ static void test_frame(void)
     free(x);
 }
 
-/* Every kernel set this build has gives the scalar z and weights on random rows of every
-   dtype, at ordinary and extreme temperatures (the wasm-simd target runs this with its
-   SIMD128 set). */
+/* Every kernel set this build has (the scalar set's weigh too: it runs the 32-bit plan)
+   gives the reference z and weights on random rows of every dtype, at ordinary and extreme
+   temperatures. */
 static void test_kernels(void)
 {
     test_rng r = {11};
-    const double temps[] = {1.0,  0.7,   2.5,   0.05,   10.0, 1e-300, 1e-9, 6e-7, 7e-7,
-                            1e-4, 0.011, 0.023, 1.0e4, 3e5,  1e12,   1e300, 4.9e-324};
+    /* sh from below -6 (clamped) through -6 .. -1, 0 .. 15, 16 .. 47, above 47 (clamped) */
+    const double temps[] = {1.0,  0.7,   2.5,   0.05,   10.0, 1e-300, 1e-9, 6e-7,  7e-7,
+                            3e-6, 1e-5,  1e-4,  0.011,  0.023, 1.0e4, 3e5,  1e12, 1e300,
+                            4.9e-324};
     const size_t ns[] = {1, 3, 4, 5, 17, 1000, 4099};
     const dc_logits_kernels *const *sets = dc_logits_kernels_available();
     for (int dtype = 0; dtype < 4; dtype++)
@@ -446,7 +448,8 @@ static void test_kernels(void)
                     CHECK((k->fix[dtype] ? k->fix[dtype]
                                          : dc_logits_kernels_scalar.fix[dtype])(x, n, zg, &mg));
                     CHECK(mw == mg && memcmp(zw, zg, n * 4) == 0);
-                    dc_logits_kernels_scalar.weigh(zw, n, mw, t, (uint32_t *)zw);
+                    for (size_t i = 0; i < n; i++) /* the reference, one weight at a time */
+                        zw[i] = (int32_t)dc_logit_weight((uint32_t)mw - (uint32_t)zw[i], t);
                     (k->weigh ? k->weigh : dc_logits_kernels_scalar.weigh)(zg, n, mg, t,
                                                                            (uint32_t *)zg);
                     CHECK(memcmp(zw, zg, n * 4) == 0);
@@ -456,8 +459,8 @@ static void test_kernels(void)
                 free(zg);
             }
     /* d from 0 past the cut-off (y = 32 at T = 1), and 2^30 */
-    const double t2[] = {1.0, 0.7, 1e-9, 1e9};
-    for (size_t ti = 0; ti < 4; ti++) {
+    const double t2[] = {1.0, 0.7, 2.5, 1e4, 1e-9, 3e-6, 1e-5, 1e9};
+    for (size_t ti = 0; ti < sizeof t2 / sizeof t2[0]; ti++) {
         const dc_logit_temp t = dc_logit_temp_of(t2[ti]);
         const size_t n = 1 << 16;
         int32_t *zw = malloc(n * 4), *zg = malloc(n * 4);
