@@ -222,10 +222,11 @@ DC_API dc_result dc_coder_decode_steps(dc_coder *coder, const void *matrix, dc_d
 DC_API dc_result dc_frequencies(dc_format format, const void *dist, dc_dtype dtype,
                                 size_t vocab, uint64_t *freq, uint64_t *total);
 
-/* The integer weights of the exact softmax (docs/FORMAT.md section 6) of
-   logits[0..vocab) at `temperature`: w[0..vocab), the largest exactly 2^31. A logits coder
-   codes a step exactly as a probability coder codes these weights (as f64). For tests,
-   tools and second implementations; coding never needs it. */
+/* The weights of the integer softmax (docs/FORMAT.md section 6) of logits[0..vocab) at
+   `temperature`: w[0..vocab) holds the bits of f32 values, the largest exactly 1.0f
+   (0x3f800000). A logits coder codes a step exactly as a probability coder codes these
+   weights as an f32 array. For tests, tools and second implementations; coding never needs
+   it. */
 DC_API dc_result dc_logit_weights(const void *logits, dc_dtype dtype, size_t vocab,
                                   double temperature, uint32_t *w);
 

@@ -43,8 +43,8 @@ echo "== C kernel tests compiled to wasm: SIMD128 kernels against the scalar ref
 # the library's own source list and flags, through emcmake (test/CMakeLists.txt)
 emcmake cmake -S . -B build-wasm-tests \
   -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS=-msimd128
-cmake --build build-wasm-tests --target test_kernels test_classes test_python01 test_tolerant -j "$jobs"
-for t in test_kernels test_classes test_python01 test_tolerant; do
+cmake --build build-wasm-tests --target test_kernels test_classes test_python01 test_tolerant test_logits -j "$jobs"
+for t in test_kernels test_classes test_python01 test_tolerant test_logits; do
   (cd test && node --no-experimental-fetch "../build-wasm-tests/test/$t.cjs")
 done
 

@@ -1,10 +1,9 @@
-/* logits.c - logits coders: the exact integer softmax (docs/FORMAT.md section 6) and the
- * default format's frequencies (section 1.3) and range coder over its integer weights.
+/* logits.c - logits coders: the integer softmax (docs/FORMAT.md section 6) into f32
+ * weights, coded as the default format codes those weights given as an f32 array.
  *
- * Everything from the logits' bits to the weights is integer arithmetic, so every platform
- * and compiler gets the same weights; the weights are then coded exactly as the default
- * format codes the same integers given as f64 probabilities (their largest is 2^31, so the
- * general scale is K = 0 and u_i = w_i). */
+ * Everything from the logits' bits to the weights' bits is integer arithmetic, so every
+ * platform and compiler gets the same weights; the largest is exactly 1.0f, an input the
+ * default format's general scale takes in one pass. */
 #include <string.h>
 
 #include "alloc.h"
@@ -13,17 +12,8 @@
 #include "logits.h"
 #include "quantize.h"
 
-#define RANGE_TOP   ((uint64_t)1 << 56)
-#define TOTAL_LIMIT ((uint64_t)1 << 32)
-#define MASK31      (((uint64_t)1 << 31) - 1)
-
 /* floor(log2(e) * 2^63) */
 #define LOG2E_Q63 0xB8AA3B295C17F0BBull
-
-/* 2^g * 2^30 for g in [0, 1] (g in Q31), Horner from the top; the coefficients sum to 2^31
-   so g = 1 gives exactly 2^31. Relative error below 7.5e-6. */
-static const uint32_t exp2_poly[5] = {1073749785u, 744074009u, 259420703u, 55560768u,
-                                      14678383u};
 
 /* ---- the temperature ---- */
 
@@ -39,15 +29,15 @@ dc_logit_temp dc_logit_temp_of(double temperature)
         m |= (uint64_t)1 << 52;
         e = (int)ef - 1075;
     }
-    /* c = floor(LOG2E_Q63 * 2^k / m) in [2^31, 2^32): integer division, then the quotient
+    /* c = floor(LOG2E_Q63 * 2^k / m) in [2^15, 2^16): integer division, then the quotient
        either shortened (floor of a floor is the floor) or extended bit by bit. */
     uint64_t q = LOG2E_Q63 / m, r = LOG2E_Q63 % m;
     int k = 0;
-    while (q >= ((uint64_t)1 << 32)) {
+    while (q >= ((uint64_t)1 << 16)) {
         q >>= 1;
         k--;
     }
-    while (q < ((uint64_t)1 << 31)) {
+    while (q < ((uint64_t)1 << 15)) {
         r <<= 1; /* r < m < 2^53 */
         q <<= 1;
         if (r >= m) {
@@ -56,41 +46,65 @@ dc_logit_temp dc_logit_temp_of(double temperature)
         }
         k++;
     }
-    /* log2(e) / T ~ c * 2^-(63 + e + k); y = d * c / 2^sh with d in units of 2^-16 */
+    /* log2(e) / T ~ c * 2^-(63 + e + k); y in Q16 = d * c / 2^sh, d in Q16 too */
     dc_logit_temp t;
     t.c = (uint32_t)q;
-    t.sh = 63 + e + k + DC_LOGIT_FRAC_BITS;
+    t.sh = 63 + e + k;
     return t;
 }
 
 /* ---- the weights ---- */
 
+uint32_t dc_logit_exp2_bits(uint32_t yq)
+{
+    if (yq >= DC_LOGIT_Y_CUT)
+        return 0;
+    /* 2^-y = 2^-(n + 1) * 2^t with t = 1 - frac(y) = g / 2^16 in (0, 1] */
+    const uint32_t g = 0x10000u - (yq & 0xffffu);
+    uint32_t a = ((DC_LOGIT_C4 * g) >> 16) + DC_LOGIT_C3;
+    a = ((a * g) >> 18) + DC_LOGIT_C2;
+    a = ((a * g) >> 18) + DC_LOGIT_C1;
+    const uint32_t mant = (a * g) >> 8; /* in [0, 2^23]: 2^23 carries into the exponent */
+    return ((126u - (yq >> 16)) << 23) + mant;
+}
+
 uint32_t dc_logit_weight(uint32_t d, dc_logit_temp t)
 {
-    const uint64_t p = (uint64_t)d * t.c; /* < 2^63 */
-    uint64_t n;                           /* floor(y) */
-    uint32_t f;                           /* floor(frac(y) * 2^31) */
-    if (t.sh >= 64) {
-        n = 0;
-        f = t.sh - 31 >= 64 ? 0 : (uint32_t)((p >> (t.sh - 31)) & MASK31);
-    } else if (t.sh >= 31) {
-        n = p >> t.sh;
-        f = (uint32_t)((p >> (t.sh - 31)) & MASK31);
-    } else if (t.sh >= 0) {
-        n = p >> t.sh;
-        f = (uint32_t)((p << (31 - t.sh)) & MASK31);
-    } else { /* y = p * 2^-sh is an integer, >= 2^31 unless d = 0 */
-        n = p ? 32 : 0;
-        f = 0;
+    const uint64_t p = (uint64_t)d * t.c; /* < 2^47 */
+    uint64_t yq;                          /* floor(p / 2^sh) */
+    if (t.sh >= 64)
+        yq = 0;
+    else if (t.sh >= 0)
+        yq = p >> t.sh;
+    else if (t.sh >= -16)
+        yq = p << -t.sh; /* < 2^63 */
+    else /* >= 2^15 * 2^17 unless d = 0 */
+        yq = p == 0 ? 0 : DC_LOGIT_Y_CUT;
+    return dc_logit_exp2_bits(yq >= DC_LOGIT_Y_CUT ? DC_LOGIT_Y_CUT : (uint32_t)yq);
+}
+
+dc_logit_plan dc_logit_plan_of(dc_logit_temp t)
+{
+    dc_logit_plan p;
+    int sh = t.sh;
+    p.c = t.c;
+    if (sh > 47) /* d * c < 2^47: y = 0 for every d, as with sh = 47 */
+        sh = 47;
+    if (sh < -6) { /* log2(e) / T >= 2^21: y >= 2^21 for every d >= 1, as with 2^15 * 2^6 */
+        p.c = 0x8000;
+        sh = -6;
     }
-    if (n >= 32)
-        return 0;
-    /* 2^-y = 2^-n * 2^(1 - frac) / 2 */
-    const uint64_t g = ((uint64_t)1 << 31) - f; /* 1 - frac in Q31, in [1, 2^31] */
-    uint64_t acc = exp2_poly[4];
-    for (int i = 3; i >= 0; i--)
-        acc = ((acc * g) >> 31) + exp2_poly[i];
-    return (uint32_t)(acc >> n);
+    /* dcap = ceil(2^(21 + sh) / c); y(dcap) < 2^21 + c / 2^sh < 2^23 */
+    p.dcap = sh >= 26 ? 0x80000000u
+                      : (uint32_t)((((uint64_t)1 << (21 + sh)) + p.c - 1) / p.c);
+    if (p.dcap > 0x80000000u)
+        p.dcap = 0x80000000u;
+    /* d * c = hi * 2^16 + lo */
+    p.a = sh >= 16 ? 0 : 16 - sh;
+    p.b = sh >= 16 ? 16 : sh >= 0 ? sh : 0;
+    p.cs = sh >= 0 ? 0 : -sh;
+    p.e = sh >= 16 ? sh - 16 : 0;
+    return p;
 }
 
 /* z of one element with bits b, or a NaN / infinity error. */
@@ -143,17 +157,15 @@ SCALAR_FIX(fix_f64, DC_DTYPE_F64)
 SCALAR_FIX(fix_f16, DC_DTYPE_F16)
 SCALAR_FIX(fix_bf16, DC_DTYPE_BF16)
 
-static void weigh_scalar(const int32_t *z, size_t n, int32_t zmax, dc_logit_temp t, uint32_t *w,
-                         uint64_t *blocks)
+/* The plan of dc_logit_plan in plain C (compilers may vectorize it). */
+static void weigh_scalar(const int32_t *z, size_t n, int32_t zmax, dc_logit_temp t, uint32_t *w)
 {
-    uint64_t sum = 0;
+    const dc_logit_plan p = dc_logit_plan_of(t);
     for (size_t i = 0; i < n; i++) {
-        /* zmax - z[i] in [0, 2^31]: computed in unsigned arithmetic (no overflow) */
-        const uint32_t wi = dc_logit_weight((uint32_t)zmax - (uint32_t)z[i], t);
-        w[i] = wi;
-        sum += wi;
-        if ((i + 1) % DC_BLOCK_SIZE == 0 || i + 1 == n)
-            blocks[i / DC_BLOCK_SIZE] = sum;
+        uint32_t d = (uint32_t)zmax - (uint32_t)z[i]; /* in [0, 2^31] */
+        d = d < p.dcap ? d : p.dcap;
+        const uint32_t hi = (d >> 16) * p.c, lo = (d & 0xffffu) * p.c;
+        w[i] = dc_logit_exp2_bits((((hi << p.a) + ((lo >> p.b) << p.cs)) >> p.e));
     }
 }
 
@@ -172,15 +184,13 @@ const dc_logits_kernels *const *dc_logits_kernels_available(void)
 
 /* ---- one step's weights ---- */
 
-/* w (in c->lw) and the block sums (in c->blocks) of logits x[0..n). Changes nothing the
-   stream depends on. */
+/* The f32 weights of logits x[0..n) in c->lw (the coder's scratch, grown only when n
+   does). Changes nothing the stream depends on. */
 static dc_result step_weights(dc_coder *c, const void *x, int dtype, size_t n)
 {
     void *buf = c->lw;
     dc_result r = dc_grow(&c->alloc, &buf, &c->lw_cap, n, sizeof(uint32_t));
     c->lw = (uint32_t *)buf;
-    if (r == DC_OK)
-        r = dc_blocks_reserve(c, (n + DC_BLOCK_SIZE - 1) / DC_BLOCK_SIZE);
     if (r != DC_OK)
         return r;
     const dc_logits_kernels *k = dc_logits_kernels_available()[0];
@@ -193,81 +203,22 @@ static dc_result step_weights(dc_coder *c, const void *x, int dtype, size_t n)
         if (r != DC_OK)
             return r;
     }
-    (k->weigh ? k->weigh : dc_logits_kernels_scalar.weigh)(z, n, zmax, c->temp, c->lw, c->blocks);
+    (k->weigh ? k->weigh : dc_logits_kernels_scalar.weigh)(z, n, zmax, c->temp, c->lw);
     return DC_OK;
 }
 
-/* The shift s and total T of section 1.3 for Q = sum w_i. */
-static int total_shift(uint64_t q, size_t n, uint64_t *total)
-{
-    int s = 0;
-    while ((q >> s) + n >= TOTAL_LIMIT)
-        s++;
-    *total = (q >> s) + n;
-    return s;
-}
-
+/* A step is the default format's step of the weights as an f32 array (section 6.5). */
 static dc_result logits_encode_step(dc_coder *c, const void *x, int dtype, size_t n, size_t sym)
 {
-    dc_result r = step_weights(c, x, dtype, n);
-    if (r == DC_OK) /* a step writes at most the cached byte, the pending run and 3 more */
-        r = dc_out_reserve(c, c->st.renc.pending + 8);
-    if (r != DC_OK)
-        return r;
-    uint64_t total;
-    const int s = total_shift(c->blocks[(n - 1) / DC_BLOCK_SIZE], n, &total);
-    const size_t blk = sym / DC_BLOCK_SIZE;
-    uint64_t below = blk > 0 ? c->blocks[blk - 1] : 0;
-    for (size_t i = blk * DC_BLOCK_SIZE; i < sym; i++)
-        below += c->lw[i];
-    const uint64_t cum = (below >> s) + sym;
-    const uint64_t next = ((below + c->lw[sym]) >> s) + sym + 1;
-    dc_range_encode_interval(c, cum, next - cum, total);
-    return DC_OK;
+    const dc_result r = step_weights(c, x, dtype, n);
+    return r != DC_OK ? r : dc_default_format_ops.encode_step(c, c->lw, DC_DTYPE_F32, n, sym);
 }
 
 static dc_result logits_decode_step(dc_coder *c, const void *x, int dtype, size_t n,
                                     size_t *sym)
 {
     const dc_result r = step_weights(c, x, dtype, n);
-    if (r != DC_OK)
-        return r;
-    uint64_t total;
-    const int s = total_shift(c->blocks[(n - 1) / DC_BLOCK_SIZE], n, &total);
-    dc_range_decoder *d = &c->st.rdec;
-    const uint64_t rr = d->range / total;
-    const uint64_t t = d->code / rr;
-    if (t >= total)
-        return DC_ERR_CORRUPT_STREAM;
-    /* The largest k with Z_k = S_k + k * 2^s < (t + 1) * 2^s: first the block, then inside */
-    const uint64_t unit = (uint64_t)1 << s;
-    const uint64_t threshold = (t + 1) << s;
-    size_t lo = 0, hi = (n - 1) / DC_BLOCK_SIZE;
-    while (lo < hi) {
-        const size_t mid = lo + (hi - lo) / 2;
-        const size_t end = (mid + 1) * DC_BLOCK_SIZE;
-        if (c->blocks[mid] + end * unit >= threshold)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    size_t k = lo * DC_BLOCK_SIZE;
-    uint64_t z = (lo > 0 ? c->blocks[lo - 1] : 0) + k * unit;
-    while (k + 1 < n && z + c->lw[k] + unit < threshold) {
-        z += c->lw[k] + unit;
-        k++;
-    }
-    const uint64_t below = z - k * unit;
-    const uint64_t cum = (below >> s) + k;
-    const uint64_t next = ((below + c->lw[k]) >> s) + k + 1;
-    d->code -= rr * cum;
-    d->range = rr * (next - cum);
-    while (d->range < RANGE_TOP) {
-        d->code = (d->code << 8) | dc_in_byte(c);
-        d->range <<= 8;
-    }
-    *sym = k;
-    return DC_OK;
+    return r != DC_OK ? r : dc_default_format_ops.decode_step(c, c->lw, DC_DTYPE_F32, n, sym);
 }
 
 /* The stream around the steps is the default format's. */

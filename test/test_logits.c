@@ -7,8 +7,8 @@
 /* ---- the spec, reimplemented (section 6) with other means where they are exact ---- */
 
 static const uint64_t SPEC_LOG2E = 0xB8AA3B295C17F0BBull; /* floor(log2(e) * 2^63) */
-static const uint64_t SPEC_POLY[5] = {1073749785u, 744074009u, 259420703u, 55560768u,
-                                      14678383u};
+/* C4, C3 (Q19), C2 (Q17), C1 (Q15) of section 6.4 */
+static const uint64_t SPEC_C4 = 7105, SPEC_C3 = 27279, SPEC_C2 = 31638, SPEC_C1 = 22710;
 
 /* z = trunc(x * 2^16) clamped to [-2^30, 2^30]: in double arithmetic, which is exact for
    every dtype here (x * 65536 is a power-of-two scaling; the cast truncates). */
@@ -34,8 +34,8 @@ static void mul64(uint64_t a, uint64_t b, uint32_t out[4])
     out[3] = (uint32_t)(hi >> 32);
 }
 
-/* Checks the spec's property of c: c in [2^31, 2^32) and c = floor(L * 2^k / m) for T =
-   m * 2^e, i.e. c * m <= L * 2^k < (c + 1) * m, done with limbs; returns sh = 63+e+k+16. */
+/* Checks the spec's property of c: c in [2^15, 2^16) and c = floor(L * 2^k / m) for T =
+   m * 2^e, i.e. c * m <= L * 2^k < (c + 1) * m, done with limbs, where sh = 63 + e + k. */
 static int spec_check_c(double temperature, uint32_t c, int sh)
 {
     uint64_t bits;
@@ -46,8 +46,8 @@ static int spec_check_c(double temperature, uint32_t c, int sh)
         m |= (uint64_t)1 << 52;
         e = (int)(bits >> 52) - 1075;
     }
-    const int k = sh - 16 - 63 - e;
-    if (c < 0x80000000u)
+    const int k = sh - 63 - e;
+    if (c < 0x8000u || c >= 0x10000u)
         return 0;
     /* compare c * m and (c + 1) * m with L * 2^k (as 128-bit limbs, shifted when k < 0) */
     uint32_t lo[4], hi[4], l[4];
@@ -76,18 +76,23 @@ static int spec_check_c(double temperature, uint32_t c, int sh)
     return le_lo && lt_hi;
 }
 
-/* w = floor(2^31 * 2^-y) of the spec for sh in [31, 63] (every temperature used below). */
+/* The f32 bits of w of the spec: y = floor(d * c / 2^sh) in Q16 in double arithmetic
+   (d * c < 2^47 and the scaling by a power of two are exact), the polynomial with
+   divisions, the float built by ldexp. */
 static uint32_t spec_w(int64_t d, uint32_t c, int sh)
 {
-    const uint64_t y31 = ((uint64_t)d * c) >> (sh - 31); /* y in Q31 */
-    const uint64_t n = y31 >> 31, f = y31 & 0x7fffffffu;
-    if (n >= 32)
+    const double y = floor(ldexp((double)d * c, -sh));
+    if (y >= 32.0 * 65536.0)
         return 0;
-    const uint64_t g = 0x80000000u - f;
-    uint64_t acc = SPEC_POLY[4];
-    for (int i = 3; i >= 0; i--)
-        acc = ((acc * g) >> 31) + SPEC_POLY[i];
-    return (uint32_t)(acc >> n);
+    const uint64_t n = (uint64_t)(y / 65536.0), g = 65536 - ((uint64_t)y - n * 65536);
+    uint64_t a = SPEC_C4 * g / 65536 + SPEC_C3;
+    a = a * g / 262144 + SPEC_C2;
+    a = a * g / 262144 + SPEC_C1;
+    const uint64_t mant = a * g / 256;
+    const float w = (float)ldexp(1.0 + (double)mant / 8388608.0, -(int)n - 1);
+    uint32_t bits;
+    memcpy(&bits, &w, 4);
+    return bits;
 }
 
 static double elem(const void *x, int dtype, size_t i)
@@ -209,8 +214,8 @@ static void test_bad_values(void)
     dc_coder_free(d);
 }
 
-/* Weights equal the spec's, the largest is 2^31, and the stream equals the probability
-   coder's stream of the weights as f64. */
+/* Weights equal the spec's, the largest is 1.0f, and the stream equals the probability
+   coder's stream of the weights as an f32 array. */
 static void test_against_spec(void)
 {
     test_rng r = {42};
@@ -223,12 +228,12 @@ static void test_against_spec(void)
                 const double temp = temps[ti];
                 void *x = malloc(n * 8);
                 uint32_t *w = malloc(n * 4);
-                double *wd = malloc(n * 8);
+                float *wd = malloc(n * 4);
                 make_logits(&r, dtype, x, n, ti % 2 ? 3.0 : 40.0);
                 CHECK_OK(dc_logit_weights(x, dtype, n, temp, w));
                 const dc_logit_temp t = dc_logit_temp_of(temp);
                 CHECK(spec_check_c(temp, t.c, t.sh));
-                CHECK(t.sh >= 31 && t.sh <= 63);
+                CHECK(t.sh >= 0 && t.sh <= 47);
                 int64_t zmax = INT64_MIN;
                 for (size_t i = 0; i < n; i++)
                     if (spec_z(elem(x, dtype, i)) > zmax)
@@ -239,10 +244,10 @@ static void test_against_spec(void)
                     const uint32_t want = spec_w(zmax - spec_z(elem(x, dtype, i)), t.c, t.sh);
                     bad += want != w[i];
                     wmax = w[i] > wmax ? w[i] : wmax;
-                    wd[i] = w[i];
+                    memcpy(&wd[i], &w[i], 4);
                 }
                 CHECK(bad == 0);
-                CHECK(wmax == 0x80000000u);
+                CHECK(wmax == 0x3f800000u);
                 /* the stream: logits coder == probability coder on the weights */
                 const size_t steps = 3;
                 uint32_t sym[3] = {0, (uint32_t)(n / 2), (uint32_t)(n - 1)};
@@ -250,7 +255,7 @@ static void test_against_spec(void)
                 CHECK_OK(dc_coder_create(DC_FORMAT_DEFAULT, NULL, &p));
                 for (size_t s = 0; s < steps; s++) {
                     CHECK_OK(dc_coder_encode_step(a, x, dtype, n, sym[s]));
-                    CHECK_OK(dc_coder_encode_step(p, wd, DC_DTYPE_F64, n, sym[s]));
+                    CHECK_OK(dc_coder_encode_step(p, wd, DC_DTYPE_F32, n, sym[s]));
                 }
                 const uint8_t *ba, *bp;
                 size_t la, lp;
@@ -298,13 +303,13 @@ static void test_roundtrips(void)
             CHECK_OK(dc_coder_start_decoding(d, b, len));
             CHECK_OK(dc_coder_decode_steps(d, m, dtype, n, steps, got, NULL));
             CHECK(memcmp(sym, got, steps * 4) == 0);
-            /* the weights still have their largest at 2^31 */
+            /* the weights still have their largest at 1.0f */
             uint32_t *w = malloc(n * 4);
             CHECK_OK(dc_logit_weights(m, dtype, n, temps[ti], w));
             uint32_t wmax = 0;
             for (size_t i = 0; i < n; i++)
                 wmax = w[i] > wmax ? w[i] : wmax;
-            CHECK(wmax == 0x80000000u);
+            CHECK(wmax == 0x3f800000u);
             free(w);
             dc_coder_free(e);
             dc_coder_free(d);
@@ -354,15 +359,17 @@ static void test_fixed_point(void)
     const double x[] = {16384.0, 1e30, -1e30, -16384.0, 1e-30, -0.0, 0.0, 1.5, -2.25};
     uint32_t w[9];
     CHECK_OK(dc_logit_weights(x, DC_DTYPE_F64, 9, 1.0, w));
-    CHECK(w[0] == 0x80000000u && w[1] == 0x80000000u); /* both clamp to the maximum */
+    CHECK(w[0] == 0x3f800000u && w[1] == 0x3f800000u); /* both clamp to the maximum */
     CHECK(w[2] == 0 && w[3] == 0 && w[4] == 0 && w[5] == 0 && w[6] == 0);
     const double y[] = {1e-30, -0.0, 0.0, -1e-30};
     CHECK_OK(dc_logit_weights(y, DC_DTYPE_F64, 4, 1.0, w));
-    CHECK(w[0] == w[1] && w[1] == w[2] && w[2] == w[3] && w[0] == 0x80000000u);
-    /* ln 2 apart at T = 1: half the weight, within the polynomial's error */
+    CHECK(w[0] == w[1] && w[1] == w[2] && w[2] == w[3] && w[0] == 0x3f800000u);
+    /* ln 2 apart at T = 1: half the weight, within 1e-4 (fixed point and polynomial) */
     const double z[] = {0.0, -0.693147180559945};
     CHECK_OK(dc_logit_weights(z, DC_DTYPE_F64, 2, 1.0, w));
-    CHECK(w[1] > 0x3fff0000u && w[1] < 0x40010000u);
+    float h;
+    memcpy(&h, &w[1], 4);
+    CHECK(fabs(h - 0.5) < 0.5e-4);
 }
 
 static void test_frame(void)
@@ -414,6 +421,92 @@ static void test_frame(void)
     free(x);
 }
 
+/* Every kernel set this build has (the scalar set's weigh too: it runs the 32-bit plan)
+   gives the reference z and weights on random rows of every dtype, at ordinary and extreme
+   temperatures. */
+static void test_kernels(void)
+{
+    test_rng r = {11};
+    /* sh from below -6 (clamped) through -6 .. -1, 0 .. 15, 16 .. 47, above 47 (clamped) */
+    const double temps[] = {1.0,  0.7,   2.5,   0.05,   10.0, 1e-300, 1e-9, 6e-7,  7e-7,
+                            3e-6, 1e-5,  1e-4,  0.011,  0.023, 1.0e4, 3e5,  1e12, 1e300,
+                            4.9e-324};
+    const size_t ns[] = {1, 3, 4, 5, 17, 1000, 4099};
+    const dc_logits_kernels *const *sets = dc_logits_kernels_available();
+    for (int dtype = 0; dtype < 4; dtype++)
+        for (size_t ti = 0; ti < sizeof temps / sizeof temps[0]; ti++)
+            for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++) {
+                const size_t n = ns[ni];
+                void *x = malloc(n * 8);
+                int32_t *zw = malloc(n * 4), *zg = malloc(n * 4);
+                make_logits(&r, dtype, x, n, ni % 2 ? 3.0 : 3000.0);
+                const dc_logit_temp t = dc_logit_temp_of(temps[ti]);
+                for (size_t s = 0; sets[s]; s++) {
+                    const dc_logits_kernels *k = sets[s];
+                    int32_t mw, mg;
+                    CHECK(dc_logits_kernels_scalar.fix[dtype](x, n, zw, &mw));
+                    CHECK((k->fix[dtype] ? k->fix[dtype]
+                                         : dc_logits_kernels_scalar.fix[dtype])(x, n, zg, &mg));
+                    CHECK(mw == mg && memcmp(zw, zg, n * 4) == 0);
+                    for (size_t i = 0; i < n; i++) /* the reference, one weight at a time */
+                        zw[i] = (int32_t)dc_logit_weight((uint32_t)mw - (uint32_t)zw[i], t);
+                    (k->weigh ? k->weigh : dc_logits_kernels_scalar.weigh)(zg, n, mg, t,
+                                                                           (uint32_t *)zg);
+                    CHECK(memcmp(zw, zg, n * 4) == 0);
+                }
+                free(x);
+                free(zw);
+                free(zg);
+            }
+    /* d from 0 past the cut-off (y = 32 at T = 1), and 2^30 */
+    const double t2[] = {1.0, 0.7, 2.5, 1e4, 1e-9, 3e-6, 1e-5, 1e9};
+    for (size_t ti = 0; ti < sizeof t2 / sizeof t2[0]; ti++) {
+        const dc_logit_temp t = dc_logit_temp_of(t2[ti]);
+        const size_t n = 1 << 16;
+        int32_t *zw = malloc(n * 4), *zg = malloc(n * 4);
+        for (size_t i = 0; i < n; i++) /* d = i * 23 + (i & 7): 0 .. ~1.5e6, i.e. y < 33 */
+            zw[i] = zg[i] = -(int32_t)(i * 23 + (i & 7));
+        zw[n - 1] = zg[n - 1] = -(1 << 30); /* d = 2^30 */
+        for (size_t s = 0; sets[s]; s++) {
+            const dc_logits_kernels *k = sets[s];
+            int32_t *a = malloc(n * 4);
+            memcpy(a, zg, n * 4);
+            (k->weigh ? k->weigh : dc_logits_kernels_scalar.weigh)(a, n, 0, t, (uint32_t *)a);
+            for (size_t i = 0; i < n; i++)
+                zw[i] = (int32_t)dc_logit_weight(0u - (uint32_t)zg[i], t);
+            CHECK(memcmp(a, zw, n * 4) == 0);
+            free(a);
+        }
+        free(zw);
+        free(zg);
+    }
+}
+
+/* The weights are 2^-y within 1.2e-5 relative (the polynomial; y itself is exact), and
+   monotone in d. */
+static void test_accuracy(void)
+{
+    const dc_logit_temp t = dc_logit_temp_of(1.0); /* c = 47274, sh = 15 */
+    CHECK(t.c == 47274 && t.sh == 15);
+    double worst = 0;
+    uint32_t prev = 0x3f800000u;
+    for (uint32_t d = 0; d < (uint32_t)1500000; d += 7) {
+        const uint32_t b = dc_logit_weight(d, t);
+        CHECK(b <= prev);
+        prev = b;
+        const double y = floor((double)d * t.c / 32768.0) / 65536.0;
+        float w;
+        memcpy(&w, &b, 4);
+        if (y < 32) {
+            const double e = fabs(w / exp2(-y) - 1);
+            worst = e > worst ? e : worst;
+        } else {
+            CHECK(b == 0);
+        }
+    }
+    CHECK(worst < 1.2e-5 && worst > 0);
+}
+
 int main(void)
 {
     test_options();
@@ -422,6 +515,8 @@ int main(void)
     test_roundtrips();
     test_shift_invariance();
     test_fixed_point();
+    test_kernels();
+    test_accuracy();
     test_frame();
     return test_finish("test_logits");
 }

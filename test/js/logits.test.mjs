@@ -1,5 +1,5 @@
 // Logits in (docs/FORMAT.md section 6): options, round trips of every dtype, the stream of
-// logits equals the probability coder's stream of the exact integer weights, errors name
+// logits equals the probability coder's stream of the integer softmax weights (f32), errors name
 // the element, and the framed container (version 3) carries the input and temperature.
 import assert from 'node:assert/strict';
 import test from 'node:test';
@@ -127,16 +127,16 @@ function f16Bits(v) {
   return sign | ((e + 15) << 10) | Math.round((a / 2 ** e - 1) * 1024);
 }
 
-test('the stream of logits is the stream of their exact softmax weights (max 2^31) as f64', () => {
-  // Logits 0 and -k * ln2 at T = 1 are weights 2^31 * 2^-k up to the polynomial; with
-  // logits all equal, every weight is exactly 2^31: the same stream as any flat f64 row.
+test('the stream of logits is the stream of their integer softmax weights (max 1.0) as f32', () => {
+  // With logits all equal every weight is exactly 1.0f (docs/FORMAT.md section 6.4): the
+  // same stream as a row of probabilities 1.0.
   const n = 300;
   const flat = new Float32Array(n).fill(-3.25);
-  const ones = new Float64Array(n).fill(2 ** 31);
+  const ones = new Float32Array(n).fill(1);
   const symbols = [5, 299, 0, 17];
   assert.deepEqual(
     encode({ input: 'logits' }, [flat, flat, flat, flat], symbols, 'f32'),
-    encode({}, [ones, ones, ones, ones], symbols, 'f64'),
+    encode({}, [ones, ones, ones, ones], symbols, 'f32'),
   );
 });
 

@@ -67,10 +67,10 @@ def test_round_trip_steps_and_batches(temperature):
 
 
 def test_same_stream_as_integer_weights():
-    # equal logits: every weight is exactly 2^31, as a flat row of probabilities
+    # equal logits: every weight is exactly 1.0 (f32), as a flat row of probabilities 1.0
     n = 300
     logits = [-3.25] * n
-    ones = [2.0 ** 31] * n
+    ones = [1.0] * n
     a = DistributionCoder(input="logits")
     b = DistributionCoder()
     for s in (5, 299, 0, 17):
