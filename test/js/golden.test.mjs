@@ -309,6 +309,21 @@ const FORMATS = { default: 'default', python01: 'python-0.1', tolerant: 'default
 // test/golden/golden.c: the tolerant cases' tau by dtype.
 const TOLERANT_TAU = { f32: 1e-5, f64: 4e-5, f16: 1e-4, bf16: 1e-3 };
 
+/** The rows and symbols of a case, as golden.c draws them: `fill(r, row, t)` writes step t's
+ * row and returns its top symbol; then the symbol is picked. */
+function drawSteps(name, dtype, vocab, steps, fill) {
+  const r = new Rng(fnv1a(name));
+  const rows = [];
+  const symbols = [];
+  for (let t = 0; t < steps; t++) {
+    const row = new Row(dtype, vocab);
+    const top = fill(r, row, t);
+    rows.push(row.values);
+    symbols.push(pickSymbol(r, top, vocab));
+  }
+  return { rows, symbols };
+}
+
 function makeLogitsCase(name) {
   const [, dtype, shape, temp, v] = name.split('-');
   const vocab = Number(v.slice(1));
@@ -317,15 +332,9 @@ function makeLogitsCase(name) {
     DTYPES.includes(dtype) && LOGIT_SHAPES.includes(shape) && LOGIT_TEMPS[temp] && steps,
     `cannot parse case name ${name}`,
   );
-  const r = new Rng(fnv1a(name));
-  const rows = [];
-  const symbols = [];
-  for (let t = 0; t < steps; t++) {
-    const row = new Row(dtype, vocab);
-    const top = fillLogits(r, shape, row, vocab);
-    rows.push(row.values);
-    symbols.push(pickSymbol(r, top, vocab));
-  }
+  const { rows, symbols } = drawSteps(name, dtype, vocab, steps, (r, row) =>
+    fillLogits(r, shape, row, vocab),
+  );
   const options = { input: 'logits', temperature: LOGIT_TEMPS[temp] };
   return { options, dtype, vocab, rows, symbols };
 }
@@ -339,15 +348,9 @@ function makeCase(name) {
     FORMATS[formatName] && DTYPES.includes(dtype) && SHAPES.includes(shape) && steps,
     `cannot parse case name ${name}`,
   );
-  const r = new Rng(fnv1a(name));
-  const rows = [];
-  const symbols = [];
-  for (let t = 0; t < steps; t++) {
-    const row = new Row(dtype, vocab);
-    const top = fillRow(r, shape, row, vocab, t);
-    rows.push(row.values);
-    symbols.push(pickSymbol(r, top, vocab));
-  }
+  const { rows, symbols } = drawSteps(name, dtype, vocab, steps, (r, row, t) =>
+    fillRow(r, shape, row, vocab, t),
+  );
   const tolerance = formatName === 'tolerant' ? TOLERANT_TAU[dtype] : 0;
   return { options: { format: FORMATS[formatName], tolerance }, dtype, vocab, rows, symbols };
 }
