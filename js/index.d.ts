@@ -204,7 +204,7 @@ export class DistributionCoder {
 /** A failure reported by the C library that is not an argument error (e.g. out of memory,
  * a corrupt stream for the format, python-0.1 count overflow). */
 export class DistributionCoderError extends Error {
-  /** The dc_result value (see src/distribution_coder.h; values are pinned forever). */
+  /** The dc_result value (see include/distribution_coder.h; values are pinned forever). */
   readonly code: number;
   /** Its name, e.g. 'DC_ERR_OUT_OF_MEMORY'. */
   readonly codeName: string;
